@@ -1,0 +1,130 @@
+"""Test accounts: signed up through the API, listed in the profile, or made by a command."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import secrets
+import shlex
+import subprocess
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.outcome import HarnessError
+from conformance.profile import Profile
+
+log = logging.getLogger("conformance")
+
+PROVISIONING_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Account:
+    """Credentials of one test account and the role it was given."""
+
+    username: str
+    email: str
+    password: str
+    role: str
+
+
+def fill_template(template: Any, values: dict[str, str]) -> Any:
+    """Replace `{name}` placeholders in every string of a JSON-like template."""
+    if isinstance(template, str):
+        if template.startswith("{") and template.endswith("}") and template[1:-1] in values:
+            return values[template[1:-1]]
+        result = template
+        for name, value in values.items():
+            result = result.replace("{" + name + "}", value)
+        return result
+    if isinstance(template, list):
+        return [fill_template(item, values) for item in template]
+    if isinstance(template, dict):
+        return {key: fill_template(item, values) for key, item in template.items()}
+    return template
+
+
+class AccountFactory:
+    """Hands out fresh accounts with unique names for one run."""
+
+    def __init__(self, profile: Profile, run_id: str) -> None:
+        self._profile = profile
+        self._prefix = f"cf{run_id[-6:]}".lower()
+        self._counter = itertools.count(1)
+        self._provisioned: dict[str, Account] = {}
+        self._provision_lock = threading.Lock()
+
+    def new_credentials(self, role: str = "user") -> Account:
+        """Return unused credentials without creating the account."""
+        number = next(self._counter)
+        username = f"{self._prefix}u{number}"
+        return Account(
+            username=username,
+            email=f"{username}@example.test",
+            password=f"Pw-{secrets.token_urlsafe(12)}",
+            role=role,
+        )
+
+    def signup_body(self, account: Account) -> Any:
+        """Return the signup request body for `account`, from the profile's template."""
+        role_value = self._profile.accounts.role_values.get(account.role, account.role)
+        return fill_template(self._profile.accounts.signup_body, _values(account, role_value))
+
+    def signin_body(self, account: Account) -> Any:
+        """Return the signin request body for `account`."""
+        return fill_template(self._profile.accounts.signin_body, _values(account, account.role))
+
+    def fixed_account(self, role: str) -> Account:
+        """Return the profile's fixed account for `role`."""
+        for fixed in self._profile.accounts.fixed:
+            if fixed.role == role:
+                return Account(fixed.username, f"{fixed.username}@example.test",
+                               fixed.password, role)
+        raise HarnessError(
+            f"the profile lists no fixed account with role {role!r}; add one under "
+            "[[accounts.fixed]] to run this check"
+        )
+
+    def provisioned_account(self, role: str) -> Account:
+        """Return the run's account for `role`, running the provisioning command the first time.
+
+        Provisioning commands often start a whole framework (about 0.7 s for a Django
+        management command), so one account per role serves every check of the run. Each check
+        still signs in anew and gets tokens of its own.
+        """
+        with self._provision_lock:
+            account = self._provisioned.get(role)
+            if account is None:
+                account = self.new_credentials(role)
+                self.provision(account)
+                self._provisioned[role] = account
+            return account
+
+    def provision(self, account: Account) -> None:
+        """Run the profile's provisioning command for `account`."""
+        template = self._profile.accounts.command
+        assert template is not None
+        values = _values(account, account.role)
+        command = [fill_template(part, values) for part in shlex.split(template)]
+        log.info("provisioning account %s with role %s", account.username, account.role)
+        try:
+            completed = subprocess.run(command, capture_output=True, text=True,
+                                       timeout=PROVISIONING_TIMEOUT, check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise HarnessError(f"provisioning command {command[0]!r} failed: {error}") from None
+        if completed.returncode != 0:
+            output = (completed.stderr or completed.stdout).strip()[-500:]
+            raise HarnessError(
+                f"provisioning command {command[0]!r} exited with {completed.returncode}: "
+                f"{output.replace(account.password, '***')}"
+            )
+
+
+def _values(account: Account, role_value: str) -> dict[str, str]:
+    return {
+        "username": account.username,
+        "email": account.email,
+        "password": account.password,
+        "role": role_value,
+    }

@@ -1,0 +1,462 @@
+"""Load and validate profiles from TOML, built-in or from the user's own file.
+
+Every field is checked before any request is sent. A profile may start from another one with
+`extends = "NAME-OR-PATH"` and override only what differs; tables merge key by key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar, cast
+
+from conformance.profile import (
+    ROLES,
+    AccessToken,
+    Accounts,
+    ClockControl,
+    Endpoints,
+    FixedAccount,
+    Profile,
+    ProtectedResource,
+    RefreshResponse,
+    RefreshToken,
+    SigninResponse,
+    Statuses,
+)
+
+BUILTIN_DIR = Path(__file__).parent / "profiles"
+
+T = TypeVar("T")
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used, with the field, the value and the fix."""
+
+    def __init__(self, source: str, field: str, value: object, fix: str) -> None:
+        self.source = source
+        self.field = field
+        self.value = value
+        self.fix = fix
+        shown = "missing" if value is _MISSING else repr(value)
+        super().__init__(f"invalid profile {source}: field `{field}` = {shown}: {fix}")
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING: Any = _Missing()
+
+
+def builtin_names() -> list[str]:
+    """Return the names of the profiles shipped with the package."""
+    return sorted(path.stem for path in BUILTIN_DIR.glob("*.toml"))
+
+
+def load_profile(name_or_path: str) -> Profile:
+    """Load a built-in profile by name, or a profile file by path, and validate it."""
+    raw, source = _read_with_extends(name_or_path, seen=())
+    return _build(raw, source)
+
+
+def _resolve(name_or_path: str, relative_to: Path | None) -> Path:
+    path = Path(name_or_path)
+    if relative_to is not None and not path.is_absolute():
+        candidate = relative_to / path
+        if candidate.suffix == ".toml" and candidate.is_file():
+            return candidate
+    if path.suffix == ".toml" or path.is_file():
+        if not path.is_file():
+            raise ProfileError(
+                name_or_path, "profile", name_or_path,
+                "no such file; pass an existing TOML file or a built-in name: "
+                + ", ".join(builtin_names()),
+            )
+        return path
+    builtin = BUILTIN_DIR / f"{name_or_path}.toml"
+    if builtin.is_file():
+        return builtin
+    close = difflib.get_close_matches(name_or_path, builtin_names(), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise ProfileError(
+        name_or_path, "profile", name_or_path,
+        f"no built-in profile and no file of that name; {hint}built-ins: "
+        + ", ".join(builtin_names()),
+    )
+
+
+def _read_with_extends(
+    name_or_path: str, seen: tuple[Path, ...], relative_to: Path | None = None
+) -> tuple[dict[str, Any], str]:
+    path = _resolve(name_or_path, relative_to)
+    source = str(path) if path.parent != BUILTIN_DIR else f"built-in {path.stem!r}"
+    if path.resolve() in seen:
+        raise ProfileError(source, "extends", name_or_path,
+                           "the profiles extend each other in a cycle; remove one `extends`")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ProfileError(source, "(file)", str(path), f"not valid TOML: {error}") from None
+    except OSError as error:
+        raise ProfileError(source, "(file)", str(path), f"cannot be read: {error}") from None
+
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw, source
+    if not isinstance(parent, str):
+        raise ProfileError(source, "extends", parent, "write a built-in name or a file path")
+    base, _ = _read_with_extends(parent, (*seen, path.resolve()), path.parent)
+    base.pop("name", None)
+    base.pop("description", None)
+    return _merge(base, raw), source
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+class _Table:
+    """A TOML table being read, which remembers its dotted path for error messages."""
+
+    def __init__(self, source: str, path: str, data: Mapping[str, Any]) -> None:
+        self.source = source
+        self.path = path
+        self.data = data
+        self.used: set[str] = set()
+
+    def fail(self, key: str, value: object, fix: str) -> NoReturn:
+        raise ProfileError(self.source, self._name(key), value, fix)
+
+    def _name(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def _get(self, key: str, default: object) -> Any:
+        self.used.add(key)
+        value = self.data.get(key, default)
+        if value is _MISSING:
+            self.fail(key, _MISSING, "this field is required")
+        return value
+
+    def table(self, key: str, required: bool = True) -> _Table:
+        value = self._get(key, _MISSING if required else {})
+        if not isinstance(value, dict):
+            self.fail(key, value, f"write a table, for example [{self._name(key)}]")
+        return _Table(self.source, self._name(key), value)
+
+    def string(self, key: str, default: Any = _MISSING) -> Any:
+        value = self._get(key, default)
+        if value is default and default is not _MISSING:
+            return value
+        if not isinstance(value, str) or not value:
+            self.fail(key, value, "write a non-empty string")
+        return value
+
+    def path_value(self, key: str, default: Any = _MISSING) -> Any:
+        value = self.string(key, default)
+        if isinstance(value, str) and not value.startswith("/"):
+            self.fail(key, value, f"write a path that starts with '/', for example '/{value}'")
+        return value
+
+    def pointer(self, key: str, default: Any = _MISSING) -> Any:
+        value = self.string(key, default)
+        if isinstance(value, str) and not value.startswith("/"):
+            self.fail(key, value, f"write a JSON pointer (RFC 6901), for example '/{value}'")
+        return value
+
+    def choice(self, key: str, options: Iterable[str], default: Any = _MISSING) -> Any:
+        options = tuple(options)
+        value = self._get(key, default)
+        if value not in options:
+            close = difflib.get_close_matches(str(value), options, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            self.fail(key, value, f"{hint}write one of: " + ", ".join(repr(o) for o in options))
+        return value
+
+    def integer(self, key: str, default: Any = _MISSING, minimum: int = 0) -> int:
+        value = self._get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(key, value, "write a whole number of seconds")
+        if value < minimum:
+            self.fail(key, value, f"must be >= {minimum}")
+        return value
+
+    def boolean(self, key: str, default: Any = _MISSING) -> bool:
+        value = self._get(key, default)
+        if not isinstance(value, bool):
+            self.fail(key, value, "write true or false")
+        return value
+
+    def strings(self, key: str, default: Any = _MISSING) -> tuple[str, ...]:
+        value = self._get(key, default)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            self.fail(key, value, 'write a list of strings, for example ["sub", "exp"]')
+        return tuple(value)
+
+    def statuses(self, key: str, default: Any = _MISSING) -> frozenset[int]:
+        value = self._get(key, default)
+        codes = [value] if isinstance(value, int) and not isinstance(value, bool) else value
+        if (
+            not isinstance(codes, list)
+            or not codes
+            or not all(isinstance(c, int) and not isinstance(c, bool) for c in codes)
+        ):
+            self.fail(key, value, "write an HTTP status or a list of them, for example [401]")
+        for code in codes:
+            if not 100 <= code <= 599:
+                self.fail(key, value, f"{code} is not an HTTP status; use 100 to 599")
+        return frozenset(codes)
+
+    def mapping(self, key: str, default: Any = _MISSING) -> dict[str, Any]:
+        value = self._get(key, default)
+        if not isinstance(value, dict):
+            self.fail(key, value,
+                      'write an inline table, for example { username = "{username}" }')
+        return dict(value)
+
+    def check_unknown(self) -> None:
+        for key in self.data:
+            if key not in self.used:
+                close = difflib.get_close_matches(key, sorted(self.used), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else "remove it"
+                self.fail(key, self.data[key], f"unknown field; {hint}")
+
+
+def _build(raw: dict[str, Any], source: str) -> Profile:
+    root = _Table(source, "", raw)
+    name = root.string("name")
+    description = root.string("description", "")
+
+    endpoints = _endpoints(root.table("endpoints"))
+    access = _access_token(root.table("access_token"))
+    refresh = _refresh_token(root.table("refresh_token"))
+
+    signin = root.table("signin")
+    signin_body = signin.mapping("body", {"username": "{username}", "password": "{password}"})
+    signin_response = _signin_response(signin.table("response"))
+    signin.check_unknown()
+
+    refresh_table = root.table("refresh", required=False)
+    refresh_response = _refresh_response(refresh_table.table("response", required=False), refresh)
+    refresh_table.check_unknown()
+
+    signup = root.table("signup", required=False)
+    signup_body = signup.mapping("body", {})
+    role_values = signup.mapping("role_values", {role: role for role in ROLES})
+    signup.check_unknown()
+
+    accounts = _accounts(root.table("accounts", required=False), signup_body, role_values,
+                         signin_body, endpoints)
+
+    signout = root.table("signout", required=False)
+    signout_credential = signout.choice("credential", ("refresh-token", "access-token"),
+                                        "refresh-token")
+    signout.check_unknown()
+
+    statuses = _statuses(root.table("statuses"))
+
+    clock_table = root.table("clock", required=False)
+    clock = ClockControl(hook=clock_table.path_value("hook", None))
+    clock_table.check_unknown()
+
+    root.check_unknown()
+    return Profile(
+        name=name,
+        description=description,
+        source=source,
+        endpoints=endpoints,
+        access_token=access,
+        refresh_token=refresh,
+        signin_response=signin_response,
+        refresh_response=refresh_response,
+        accounts=accounts,
+        statuses=statuses,
+        signout_credential=signout_credential,
+        clock=clock,
+    )
+
+
+def _endpoints(table: _Table) -> Endpoints:
+    protected_raw = table._get("protected", _MISSING)
+    if not isinstance(protected_raw, list) or not protected_raw:
+        table.fail("protected", protected_raw,
+                   'write a list such as [{ path = "/api/test/user", roles = ["user"] }]')
+    protected = []
+    for index, item in enumerate(protected_raw):
+        if not isinstance(item, dict):
+            table.fail(f"protected[{index}]", item, "write an inline table with path and roles")
+        entry = _Table(table.source, f"{table.path}.protected[{index}]", item)
+        roles = entry.strings("roles")
+        for role in roles:
+            if role not in ROLES:
+                entry.fail("roles", list(roles),
+                           f"{role!r} is not a role; use " + ", ".join(ROLES))
+        method = entry.choice("method", ("GET", "POST", "PUT", "PATCH", "DELETE"), "GET")
+        protected.append(ProtectedResource(entry.path_value("path"), roles, method))
+        entry.check_unknown()
+
+    endpoints = Endpoints(
+        signin=table.path_value("signin"),
+        refresh=table.path_value("refresh"),
+        public=table.path_value("public", None),
+        protected=tuple(protected),
+        signup=table.path_value("signup", None),
+        signout=table.path_value("signout", None),
+    )
+    table.check_unknown()
+    return endpoints
+
+
+def _access_token(table: _Table) -> AccessToken:
+    transport = table.choice("transport", ("header", "bearer", "cookie"))
+    name = table.string("name", "Authorization" if transport == "bearer" else _MISSING)
+    alg = table.choice("alg", ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512",
+                               "ES256", "ES384", "PS256", "EdDSA"))
+    token = AccessToken(
+        transport=transport,
+        name=name,
+        alg=alg,
+        claims=table.strings("claims", ["exp"]),
+        user_claim=table.string("user_claim", None),
+        lifetime=table.integer("lifetime", minimum=1),
+        leeway=table.integer("leeway", 0),
+        signing_key=table.string("signing_key", None),
+        user_claim_matches=table.choice("user_claim_matches", ("id", "username"), "id"),
+        public_key=table.string("public_key", None),
+    )
+    if token.public_key is not None and "-----BEGIN" not in token.public_key:
+        table.fail("public_key", token.public_key[:40],
+                   "write the PEM text of the public key, from -----BEGIN PUBLIC KEY----- on")
+    table.choice("format", ("jwt",), "jwt")
+    if "exp" not in token.claims:
+        table.fail("claims", list(token.claims),
+                   "access tokens must carry `exp` (RFC 7519 §4.1.4); add \"exp\"")
+    if token.user_claim is not None and token.user_claim not in token.claims:
+        table.fail("user_claim", token.user_claim,
+                   f"add {token.user_claim!r} to `claims` or name a claim listed there")
+    table.check_unknown()
+    return token
+
+
+def _refresh_token(table: _Table) -> RefreshToken:
+    transport = table.choice("transport", ("body", "bearer", "cookie"))
+    name = table.string("name", "Authorization" if transport == "bearer" else _MISSING)
+    token = RefreshToken(
+        transport=transport,
+        name=name,
+        format=table.choice("format", ("opaque", "jwt")),
+        lifetime=table.integer("lifetime", minimum=1),
+        rotation=table.choice("rotation", ("none", "rotate", "rotate-reuse-detection")),
+        grace_seconds=table.integer("grace_seconds", 0),
+        claims=table.strings("claims", []),
+    )
+    if token.rotation == "none" and token.grace_seconds:
+        table.fail("grace_seconds", token.grace_seconds,
+                   "a grace window applies only to rotation; set rotation or remove it")
+    table.check_unknown()
+    return token
+
+
+def _signin_response(table: _Table) -> SigninResponse:
+    response = SigninResponse(
+        access_token=table.pointer("access_token"),
+        refresh_token=table.pointer("refresh_token", None),
+        user_id=table.pointer("user_id", None),
+        roles=table.pointer("roles", None),
+    )
+    table.check_unknown()
+    return response
+
+
+def _refresh_response(table: _Table, refresh: RefreshToken) -> RefreshResponse:
+    response = RefreshResponse(
+        access_token=table.pointer("access_token", "/accessToken"),
+        refresh_token=table.pointer("refresh_token", None),
+    )
+    if refresh.rotation != "none" and response.refresh_token is None and (
+        refresh.transport != "cookie"
+    ):
+        table.fail("refresh_token", None,
+                   "a rotating backend returns the new refresh token; name its JSON pointer")
+    table.check_unknown()
+    return response
+
+
+def _accounts(
+    table: _Table,
+    signup_body: dict[str, Any],
+    role_values: dict[str, Any],
+    signin_body: dict[str, Any],
+    endpoints: Endpoints,
+) -> Accounts:
+    mode = table.choice("mode", ("signup", "fixed", "command"),
+                        "signup" if endpoints.signup else _MISSING)
+    fixed: list[FixedAccount] = []
+    for index, item in enumerate(table._get("fixed", [])):
+        entry = _Table(table.source, f"{table.path}.fixed[{index}]", item)
+        fixed.append(FixedAccount(entry.string("username"), entry.string("password"),
+                                  entry.choice("role", ROLES)))
+        entry.check_unknown()
+    command = table.string("command", None)
+    table.check_unknown()
+
+    if mode == "signup":
+        if endpoints.signup is None:
+            table.fail("mode", mode, "the profile has no `endpoints.signup`; add it or use "
+                       "mode = \"fixed\" or \"command\"")
+        if not signup_body:
+            raise ProfileError(table.source, "signup.body", _MISSING,
+                               'write the signup body template, for example { username = '
+                               '"{username}", password = "{password}" }')
+    if mode == "fixed" and not any(a.role == "user" for a in fixed):
+        table.fail("fixed", [a.username for a in fixed],
+                   'list at least one account with role = "user"')
+    if mode == "command" and not command:
+        table.fail("command", command, "write the provisioning command, for example "
+                   "\"python manage.py createuser {username} {password} {role}\"")
+    for role in role_values:
+        if role not in ROLES:
+            raise ProfileError(table.source, "signup.role_values", role_values,
+                               f"{role!r} is not a role; use " + ", ".join(ROLES))
+
+    return Accounts(
+        mode=mode,
+        signup_body=signup_body,
+        role_values={str(k): str(v) for k, v in role_values.items()},
+        fixed=tuple(fixed),
+        command=command,
+        signin_body=signin_body,
+    )
+
+
+def _statuses(table: _Table) -> Statuses:
+    statuses = Statuses(
+        signup_success=table.statuses("signup_success", [200, 201]),
+        signup_duplicate=table.statuses("signup_duplicate", [400, 409]),
+        signup_invalid=table.statuses("signup_invalid", [400, 422]),
+        signin_success=table.statuses("signin_success", [200]),
+        signin_unknown_user=table.statuses("signin_unknown_user", [401]),
+        signin_wrong_password=table.statuses("signin_wrong_password", [401]),
+        signin_invalid=table.statuses("signin_invalid", [400]),
+        missing_token=table.statuses("missing_token"),
+        invalid_token=table.statuses("invalid_token"),
+        expired_token=table.statuses("expired_token"),
+        wrong_role=table.statuses("wrong_role", [403]),
+        refresh_success=table.statuses("refresh_success", [200]),
+        refresh_failed=table.statuses("refresh_failed"),
+        refresh_invalid=table.statuses("refresh_invalid", [400]),
+        signout_success=table.statuses("signout_success", [200, 204]),
+        www_authenticate=table.boolean("www_authenticate", True),
+        error_bodies=cast(Any, table.choice("error_bodies", ("json", "any"), "json")),
+    )
+    table.check_unknown()
+    return statuses

@@ -1,0 +1,64 @@
+"""The summary printed at the end of a run: a table per family, the checks that need work, the
+baseline entries that went stale, and the result with its exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conformance.outcome import Outcome
+from conformance.results import RunResults
+
+_COLUMNS = ("passed", "failed", "warned", "skipped", "errors")
+
+
+def render_summary(results: RunResults, report_folder: Path | None, pytest_code: int = 0) -> str:
+    families = results.by_family()
+    width = max([len("family"), len("total"), *(len(name) for name in families)])
+    header = f"{'family':<{width}}  " + "  ".join(f"{c:>7}" for c in _COLUMNS)
+    lines = [f"target:  {results.target}", f"profile: {results.profile}", "", header,
+             "-" * len(header)]
+    for family, counts in families.items():
+        lines.append(f"{family:<{width}}  " + "  ".join(f"{counts[c]:>7}" for c in _COLUMNS))
+    total = results.summary()
+    lines.append("-" * len(header))
+    lines.append(f"{'total':<{width}}  " + "  ".join(f"{total[c]:>7}" for c in _COLUMNS))
+
+    verdict = results.verdict()
+    baseline = results.gate.baseline
+    problems = [s for s in results.checks()
+                if s.outcome in (Outcome.FAIL, Outcome.WARN, Outcome.ERROR)]
+    if problems:
+        lines.append("")
+    for summary in problems:
+        line = (f"{summary.outcome.value.upper():<5} {summary.check.id} "
+                f"({summary.check.level.value}): {summary.message}")
+        if summary.check.id in verdict.known and baseline is not None:
+            line += f" [known failure: {baseline.reason_for(summary.check.id)}]"
+        lines.append(line)
+
+    baseline_lines = render_baseline(results)
+    if baseline_lines:
+        lines += ["", *baseline_lines]
+
+    if not results.results:
+        lines.append(f"\nno check ran (pytest exit code {pytest_code})")
+    if report_folder is not None:
+        lines.append(f"\nreports: {report_folder}")
+    lines.append(verdict.describe())
+    return "\n".join(lines)
+
+
+def render_baseline(results: RunResults) -> list[str]:
+    """Return the baseline's counts and one line per stale entry; none without a baseline."""
+    baseline = results.gate.baseline
+    if baseline is None:
+        return []
+    verdict = results.verdict()
+    known = len(verdict.known)
+    stale = len(verdict.stale)
+    lines = [f"baseline {baseline.path}: {known} known {'failure' if known == 1 else 'failures'}, "
+             f"{stale} stale {'entry' if stale == 1 else 'entries'}"]
+    for entry in verdict.stale:
+        lines.append(f"STALE {entry.entry.check_id}: {entry.detail}; remove the entry from "
+                     f"{baseline.path}")
+    return lines

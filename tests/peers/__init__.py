@@ -1,0 +1,1 @@
+"""Real peer backends built on JWT libraries, and the helpers that run the suite against them."""
