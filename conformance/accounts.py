@@ -52,7 +52,7 @@ class AccountFactory:
         self._profile = profile
         self._prefix = f"cf{run_id[-6:]}".lower()
         self._counter = itertools.count(1)
-        self._provisioned: dict[str, Account] = {}
+        self._provisioned: dict[str, list[Account]] = {}
         self._provision_lock = threading.Lock()
 
     def new_credentials(self, role: str = "user") -> Account:
@@ -86,20 +86,21 @@ class AccountFactory:
             "[[accounts.fixed]] to run this check"
         )
 
-    def provisioned_account(self, role: str) -> Account:
-        """Return the run's account for `role`, running the provisioning command the first time.
+    def provisioned_account(self, role: str, index: int = 0) -> Account:
+        """Return the run's account number `index` for `role`, provisioning it the first time.
 
         Provisioning commands often start a whole framework (about 0.7 s for a Django
-        management command), so one account per role serves every check of the run. Each check
-        still signs in anew and gets tokens of its own.
+        management command), so the accounts serve every check of the run. A check that needs
+        two distinct accounts of one role asks for index 0 and 1; each check still signs in
+        anew and gets tokens of its own.
         """
         with self._provision_lock:
-            account = self._provisioned.get(role)
-            if account is None:
+            pool = self._provisioned.setdefault(role, [])
+            while len(pool) <= index:
                 account = self.new_credentials(role)
                 self.provision(account)
-                self._provisioned[role] = account
-            return account
+                pool.append(account)
+            return pool[index]
 
     def provision(self, account: Account) -> None:
         """Run the profile's provisioning command for `account`."""

@@ -73,6 +73,8 @@ class Harness:
         self.redact = context.redactor
         self.exchanges: list[Exchange] = []
         self.notes: list[str] = []
+        # Provisioned accounts handed out in this check, per role, so each call gets another.
+        self._provisioned_used: dict[str, int] = {}
         assert context.clock is not None, "RunContext.__post_init__ sets the clock"
         # The check's only source of "now"; see conformance.clocks for moving it.
         self.clock: Clock = context.clock
@@ -180,7 +182,9 @@ class Harness:
             return account
 
         if mode == "command":
-            account = accounts.provisioned_account(role)
+            index = self._provisioned_used.get(role, 0)
+            self._provisioned_used[role] = index + 1
+            account = accounts.provisioned_account(role, index)
             self.redact.add(account.password)
             return account
 
