@@ -109,7 +109,13 @@ def _read_with_extends(
         return raw, source
     if not isinstance(parent, str):
         raise ProfileError(source, "extends", parent, "write a built-in name or a file path")
-    base, _ = _read_with_extends(parent, (*seen, path.resolve()), path.parent)
+    try:
+        base, _ = _read_with_extends(parent, (*seen, path.resolve()), path.parent)
+    except ProfileError as error:
+        if error.field != "profile":
+            raise
+        raise ProfileError(source, "extends", parent,
+                           f"{error.fix} (a relative path is read from {path.parent})") from None
     base.pop("name", None)
     base.pop("description", None)
     return _merge(base, raw), source

@@ -63,7 +63,8 @@ class ProgressTracker:
         if family != self._family:
             self._family = family
             size = self._family_sizes.get(family, 0)
-            self.emit(f"running {family} checks ({size} checks; {self._done} of "
+            noun = "check" if size == 1 else "checks"
+            self.emit(f"running {family} checks ({size} {noun}; {self._done} of "
                       f"{self.total} done)")
 
     def finished(self, nodeid: str, outcome: Outcome | None) -> None:

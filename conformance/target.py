@@ -82,6 +82,12 @@ def url_target(url: str, *, timeout: float) -> Target:
             f"invalid --target {url!r}: write an http or https URL with a host, "
             "for example http://127.0.0.1:8080"
         )
+    try:
+        parts.port  # noqa: B018  (reading the port validates it)
+    except ValueError:
+        raise TargetError(
+            f"invalid --target {url!r}: the port must be a number from 1 to 65535"
+        ) from None
     return Target("url", url, url.rstrip("/"), timeout)
 
 

@@ -213,3 +213,14 @@ def test_extends_cycle_detected(tmp_path: Path) -> None:
 
     with pytest.raises(ProfileError, match="cycle"):
         load_profile(str(b))
+
+
+def test_missing_extends_blames_extends(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'extends = "./absent.toml"\nname = "child"\n')
+
+    with pytest.raises(ProfileError) as raised:
+        load_profile(str(path))
+
+    assert raised.value.field == "extends"
+    assert raised.value.source == str(path)
+    assert str(tmp_path) in raised.value.fix
