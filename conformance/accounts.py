@@ -91,7 +91,7 @@ class AccountFactory:
 
         Provisioning commands often start a whole framework (about 0.7 s for a Django
         management command), so the accounts serve every check of the run. A check that needs
-        two distinct accounts of one role asks for index 0 and 1; each check still signs in
+        two distinct accounts of one role requests index 0 and 1. Each check still signs in
         anew and gets tokens of its own.
         """
         with self._provision_lock:

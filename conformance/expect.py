@@ -37,10 +37,10 @@ def expect_status(
 
 
 def expect_no_server_error(response: httpx.Response, what: str) -> None:
-    """Fail when the backend answered with a 5xx status."""
+    """Fail when the backend responded with a 5xx status."""
     if response.status_code >= 500:
         raise CheckFailed(
-            f"{what}: expected a 4xx answer, received {response.status_code}",
+            f"{what}: expected a 4xx response, received {response.status_code}",
             expected="a status below 500",
             received=response.status_code,
             remedy="validate this input and reject it with a 4xx status instead of failing",

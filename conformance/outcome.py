@@ -11,7 +11,7 @@ from typing import Any
 
 
 class Outcome(enum.Enum):
-    """How a check ended."""
+    """Result category of a check."""
 
     PASS = "pass"
     FAIL = "fail"
@@ -42,7 +42,7 @@ class CheckFailed(AssertionError):
 
 
 class HarnessError(Exception):
-    """The suite could not decide a check: backend unreachable, timed out, or unusable answer.
+    """The suite could not decide a check: backend unreachable, timed out, or an unusable response.
 
     The plugin reports it as `error`, never as a traceback.
     """

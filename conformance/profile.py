@@ -1,7 +1,7 @@
 """The profile model: a backend's promises, described as data and loaded from TOML.
 
 `load_profile` accepts a built-in name or a file path and validates every field before any request
-is sent; an invalid value raises `ProfileError` naming the field, the value and the fix.
+is sent. An invalid value raises `ProfileError` naming the field, the value and the fix.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Endpoints:
 
 @dataclass(frozen=True)
 class AccessToken:
-    """How access tokens travel and what they look like."""
+    """Transport and format of access tokens."""
 
     transport: AccessTransport
     name: str
@@ -59,7 +59,7 @@ class AccessToken:
 
 @dataclass(frozen=True)
 class RefreshToken:
-    """How refresh tokens travel, what they look like, and the rotation policy."""
+    """Transport, format and rotation policy of refresh tokens."""
 
     transport: RefreshTransport
     name: str
@@ -97,7 +97,7 @@ class FixedAccount:
 
 @dataclass(frozen=True)
 class Accounts:
-    """How test accounts come to exist: signed up, listed, or made by a command."""
+    """Source of test accounts: signup, a fixed list, or a provisioning command."""
 
     mode: AccountsMode
     signup_body: dict[str, object] = field(default_factory=dict)
@@ -132,7 +132,7 @@ class Statuses:
 
 @dataclass(frozen=True)
 class ClockControl:
-    """What the backend offers for controlling its clock."""
+    """Means the backend offers to set its clock."""
 
     hook: str | None = None
 

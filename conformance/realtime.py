@@ -27,7 +27,7 @@ def monotonic() -> float:
     """Return seconds of a monotonic clock that freezegun leaves running."""
     if hasattr(time, "clock_gettime"):
         return time.clock_gettime(time.CLOCK_MONOTONIC)
-    # NOTE: Windows has no clock_gettime; perf_counter stands still under freezegun there.
+    # NOTE: Windows has no clock_gettime; perf_counter does not advance under freezegun there.
     return time.perf_counter()
 
 

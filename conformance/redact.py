@@ -1,7 +1,7 @@
 """Redaction of secrets: tokens, passwords and signing keys never reach a report or a log whole.
 
 A redacted value keeps its first six characters, its length and a short SHA-256 fingerprint.
-The fingerprint tells apart tokens that share a prefix and a length (all JWTs start `eyJhbG`)
+The fingerprint distinguishes tokens that share a prefix and a length (all JWTs start `eyJhbG`)
 without making any of them usable.
 """
 

@@ -43,6 +43,11 @@ class Target:
     _clients: list[httpx.Client] = field(default_factory=list)
 
     @property
+    def async_transport(self) -> httpx.AsyncBaseTransport | None:
+        """The in-process transport, shared by every async client; None for a network target."""
+        return self._async_transport
+
+    @property
     def trust_env(self) -> bool:
         """Tell whether proxy variables apply: never to loopback, where no proxy can help."""
         host = urlsplit(self.base_url).hostname or ""

@@ -172,7 +172,7 @@ def test_hostile_run_finishes_in_time(hostile_runs: dict[str, HostileRun], name:
 
 
 # httpx's read timeout applies to each network read, so a server that drips its status line and
-# headers one byte at a time keeps one exchange open past --timeout; the run still finishes.
+# headers one byte at a time keeps one exchange open past --timeout. The run still finishes.
 _EXCHANGE_DEADLINE_GAPS = {
     "header-drip": "the harness has no whole-exchange deadline while headers arrive",
 }

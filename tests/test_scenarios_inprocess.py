@@ -33,7 +33,7 @@ CHECK_KEYS = ("id", "level", "outcome", "reference", "message")
 JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 PASSWORD_PATTERN = re.compile(r"Pw-[A-Za-z0-9_-]{16}")
 
-# A reference backend whose 401 responses lack WWW-Authenticate, which only a SHOULD check sees.
+# A reference backend whose 401 responses lack WWW-Authenticate, which only a SHOULD check detects.
 NO_CHALLENGE_VARIANT = '''
 from conformance.profile_loader import load_profile
 from conformance.reference import create_app

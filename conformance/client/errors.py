@@ -17,7 +17,7 @@ class TokenRefreshError(httpx.HTTPError):
 
 
 class LoggedOutError(TokenRefreshError):
-    """The client holds no tokens: the refresh token was rejected, or the application logged out.
+    """The client has no tokens: the refresh token was rejected, or the application logged out.
 
     Every request that was waiting for the failed refresh raises it too, and so does every later
     request until `set_tokens` is called.

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 
 class LogoutReason(enum.Enum):
-    """Why a client dropped its tokens."""
+    """Reason a client dropped its tokens."""
 
     REFRESH_REJECTED = "refresh-rejected"
     """The refresh endpoint rejected the refresh token (a 4xx status that ends the session)."""
 
     NO_REFRESH_TOKEN = "no-refresh-token"
-    """The access token expired and the client holds no refresh token."""
+    """The access token expired and the client has no refresh token."""
 
     LOCAL = "local"
     """The application called `logout()`."""

@@ -26,7 +26,7 @@ TRANSIENT_CLIENT_ERRORS = frozenset({408, 429})
 
 @dataclass(frozen=True)
 class ClientSettings:
-    """How the client sends tokens, refreshes them and reads the refresh response.
+    """Token transport, refresh request and refresh-response fields of the client.
 
     `refresh_url` is an absolute URL, or a path resolved against each request's URL (RFC 3986
     §5.2), which drops any path prefix of the client's base URL.

@@ -1,9 +1,9 @@
 """The token state one client shares across threads and tasks, and the single-flight decisions.
 
 Every change of the tokens (refresh, logout, new signin) starts a new generation. A request
-remembers the generation whose access token it carried, so after a rejected request the client
-can tell whether another request has already refreshed (retry with the new token), the session
-has ended (fail), or this request must refresh itself.
+remembers the generation whose access token it carried. After a rejection the client compares
+generations to choose: retry with a token another request already refreshed, fail because the
+session has ended, or refresh itself.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class Ticket:
 
 
 class Decision(enum.Enum):
-    """What a rejected request does, decided when it claims the single flight."""
+    """Action of a rejected request, decided when it claims the single flight."""
 
     RETRY = "retry"
     """The tokens changed after the request was sent: retry with the current access token."""
@@ -72,7 +72,7 @@ class TokenState:
 
     @property
     def logout_event(self) -> LogoutEvent | None:
-        """The event of the current logout, or None while the client holds tokens."""
+        """The event of the current logout, or None while the client has tokens."""
         with self._lock:
             return self._logout
 
@@ -88,8 +88,8 @@ class TokenState:
         """Decide what a request rejected with `sent` does; raise when it must fail.
 
         `attempts_seen` is the attempt count when the rejection arrived. A failed attempt that
-        finished after that released this request: it raises that failure instead of trying
-        again, so a broken refresh endpoint sees one call per burst of requests.
+        finished after that released this request, which then raises that failure instead of
+        trying again. A broken refresh endpoint therefore receives one call per burst.
         """
         with self._lock:
             if self._tokens is None:

@@ -1,4 +1,4 @@
-"""How tokens travel: set the access token on requests, build refresh requests, read responses.
+"""Token transport: set the access token on requests, build refresh requests, read responses.
 
 These functions follow the client settings, so the correct client and the models of known
 clients send tokens the same way.
@@ -20,7 +20,7 @@ class RefreshResponseInvalid(ValueError):
 
 
 def apply_access_token(request: httpx.Request, settings: ClientSettings, token: str) -> None:
-    """Set `token` on `request` as `settings.access_transport` says, replacing any earlier one."""
+    """Set `token` on `request` per `settings.access_transport`, replacing any earlier one."""
     if settings.access_transport == "bearer":
         # RFC 6750 §2.1: the Authorization request header field with the Bearer scheme.
         request.headers["Authorization"] = f"Bearer {token}"
@@ -102,7 +102,7 @@ def _read_token(
 
 
 def read_access_token(headers: httpx.Headers, settings: ClientSettings) -> str | None:
-    """Return the access token that request `headers` carry as the settings say, or None."""
+    """Return the access token that request `headers` carry as the settings specify, or None."""
     if settings.access_transport == "bearer":
         scheme, _, token = headers.get("Authorization", "").partition(" ")
         return token.strip() or None if scheme.lower() == "bearer" else None

@@ -4,7 +4,7 @@ A check reads and moves time through `harness.clock`, never through `time.time()
 
     clock.require(span_seconds, server_state=True, backwards=False)
         Skip the check (pytest.skip, with the reason) unless this clock can move the clock
-        `span_seconds` ahead. `server_state=True` requires that the backend itself sees the
+        `span_seconds` ahead. `server_state=True` requires that the backend itself observes the
         time pass (refresh-token expiry, grace windows), `backwards=True` that it can go back.
     clock.now() -> float                 the backend's current time, epoch seconds
     clock.move_to(epoch) -> float        move to an absolute time

@@ -1,7 +1,7 @@
 """The forge clock: shifts the times inside access tokens instead of the backend's clock.
 
 With the profile's `access_token.signing_key` the suite re-signs an access token with its `iat`,
-`nbf` and `exp` moved, so that the backend, judging it by its real clock, sees the token as it
+`nbf` and `exp` moved, so that the backend, judging it by its real clock, treats the token as it
 would at the time the check set. Nothing the backend stores changes with time, so checks of
 refresh-token expiry skip under this clock.
 """

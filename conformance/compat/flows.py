@@ -47,7 +47,7 @@ class FlowEnv:
 
     `new_tokens`, `expire_access` and `expire_refresh` are blocking calls; the flows call them
     between the client's requests, never while one is in flight. What the expire calls return
-    is ignored. `present` returns the tokens to hand a client after the clock moved; only a
+    is ignored. `present` returns the tokens to hand a client after the clock moved. Only a
     clock that shifts the times inside tokens instead of the backend's clock changes them.
     """
 

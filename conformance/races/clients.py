@@ -17,9 +17,8 @@ def recording_transport(target: Target, *, connections: int) -> RecordingTranspo
     application instance as the rest of the run.
     """
     if target.in_process:
-        # NOTE: Target has no public accessor for its async transport, and a new transport
-        # would start a second copy of the application.
-        inner = target._async_transport
+        # A new transport would start a second copy of the application.
+        inner = target.async_transport
         assert inner is not None, "an in-process target always has an async transport"
         return RecordingTransport(inner, owns_inner=False)
     # No keep-alive: a burst can outlast a server's keep-alive timeout (5 s in uvicorn and

@@ -1,4 +1,4 @@
-"""What a race of parallel refresh calls with one token must end in, by rotation policy.
+"""Expected end of a race of parallel refresh calls with one token, by rotation policy.
 
 - `none`: the token stays valid, so every call succeeds (RFC 6749 §6 allows keeping it).
 - `rotate` without a grace window: exactly one call wins and gets the successor token. The

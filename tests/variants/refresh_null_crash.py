@@ -1,10 +1,10 @@
 """Reference backend whose refresh endpoint responds with 500 when `refreshToken` is JSON null.
 
 This is the fault of a backend that declares the field as an optional string (Pydantic's
-`str | None`, for example), so a JSON null passes validation as "not set", and then calls a string
-method on it: that raises AttributeError, and the app responds with 500. Other wrong types are
-rejected as the reference rejects them. `input.null-values-rejected`, `input.no-server-error` and
-`input.declared-statuses` must fail on it.
+`str | None`, for example), so a JSON null passes validation as "not set". The backend then
+calls a string method on it, which raises AttributeError, and the app responds with 500. Other
+wrong types are rejected as the reference rejects them. `input.null-values-rejected`,
+`input.no-server-error` and `input.declared-statuses` must fail on it.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ The tutorial keeps both tokens in HttpOnly cookies that the browser sends with e
 - The refresh call goes through the same interceptor, so a 401 from the refresh endpoint is
   retried once at once (`isRefreshing` is true) before the error reaches the refresh's caller.
 - Only status 401 starts a refresh. `isRefreshing` stays true for good when a 401 arrives
-  while the storage holds no user.
+  while the storage contains no user.
 
 Here the "cookie jar" is the model's token pair: every request carries the current tokens the
 way the client settings say, and a successful refresh response replaces the tokens it carries,

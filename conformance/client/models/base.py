@@ -11,7 +11,7 @@ class ClientModel(Protocol):
     """A client with one session's tokens, which it sends with protected requests.
 
     `request` returns a 2xx response or raises: `HttpErrorResponse` for an error response, or
-    the client's own error. `logged_out` tells whether the client has dropped the session.
+    the client's own error. `logged_out` reports whether the client has dropped the session.
     """
 
     name: str
