@@ -1,4 +1,8 @@
-"""Test accounts: signed up through the API, listed in the profile, or made by a command."""
+"""Test accounts: signed up through the API, listed in the profile, or made by a command.
+
+The suite deletes an account it made with the endpoint or command of the profile's
+[account_deletion].
+"""
 
 from __future__ import annotations
 
@@ -106,20 +110,33 @@ class AccountFactory:
         """Run the profile's provisioning command for `account`."""
         template = self._profile.accounts.command
         assert template is not None
-        values = _values(account, account.role)
-        command = [fill_template(part, values) for part in shlex.split(template)]
         log.info("provisioning account %s with role %s", account.username, account.role)
-        try:
-            completed = subprocess.run(command, capture_output=True, text=True,
-                                       timeout=PROVISIONING_TIMEOUT, check=False)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise HarnessError(f"provisioning command {command[0]!r} failed: {error}") from None
-        if completed.returncode != 0:
-            output = (completed.stderr or completed.stdout).strip()[-500:]
-            raise HarnessError(
-                f"provisioning command {command[0]!r} exited with {completed.returncode}: "
-                f"{output.replace(account.password, '***')}"
-            )
+        _run_account_command("provisioning", template, account)
+
+    def delete_by_command(self, account: Account) -> None:
+        """Run the profile's account-deletion command for `account`."""
+        deletion = self._profile.account_deletion
+        assert deletion is not None and deletion.command is not None
+        log.info("deleting account %s", account.username)
+        _run_account_command("account-deletion", deletion.command, account)
+
+
+def _run_account_command(purpose: str, template: str, account: Account) -> None:
+    """Run a command of the profile with `account`'s fields; raise HarnessError if it fails."""
+    values = _values(account, account.role)
+    command = [fill_template(part, values) for part in shlex.split(template)]
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True,
+                                   timeout=PROVISIONING_TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise HarnessError(f"{purpose} command {command[0]!r} failed: {error}") from None
+
+    if completed.returncode != 0:
+        output = (completed.stderr or completed.stdout).strip()[-500:]
+        raise HarnessError(
+            f"{purpose} command {command[0]!r} exited with {completed.returncode}: "
+            f"{output.replace(account.password, '***')}"
+        )
 
 
 def _values(account: Account, role_value: str) -> dict[str, str]:

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from conformance.wsgi_transport import WSGITransport
+
 log = logging.getLogger("conformance")
 
 T = TypeVar("T")
@@ -140,7 +142,7 @@ class WSGIAsyncTransport(httpx.AsyncBaseTransport):
     """Serves async requests from a WSGI app by calling it in worker threads."""
 
     def __init__(self, app: Any) -> None:
-        self._sync = httpx.WSGITransport(app=app)
+        self._sync = WSGITransport(app)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()

@@ -199,6 +199,41 @@ class Harness:
             )
         return account
 
+    def disposable_account(self, role: str = "user") -> Account:
+        """Return a new account with `role` that no other check uses, for a check that
+        deletes it. Fixed accounts are shared by every check, so they raise HarnessError."""
+        mode = self.profile.accounts.mode
+        if mode == "fixed":
+            raise HarnessError("the profile's accounts are fixed and shared by every check, so "
+                               "this check cannot have one of its own")
+        if mode == "signup":
+            return self.new_account(role)
+
+        account = self.context.accounts.new_credentials(role)
+        self.redact.add(account.password)
+        self.context.accounts.provision(account)
+        return account
+
+    def delete_account(self, session: Session) -> None:
+        """Delete the account of `session` with the endpoint or command of the profile's
+        [account_deletion]; raise HarnessError if the backend rejects the deletion."""
+        deletion = self.profile.account_deletion
+        if deletion is None:
+            raise HarnessError("the profile declares no [account_deletion]")
+        if deletion.command is not None:
+            self.context.accounts.delete_by_command(session.account)
+            return
+
+        assert deletion.path is not None
+        response = self.request(deletion.method, deletion.path,
+                                headers=self.access_headers(session.access_token))
+        if response.status_code not in self.profile.statuses.account_deleted:
+            raise HarnessError(
+                f"could not delete test account {session.account.username!r}: "
+                f"{deletion.method} {deletion.path} returned {response.status_code} "
+                f"{self._snippet(response)}; expected statuses.account_deleted"
+            )
+
     def signup(self, account: Account, body: Any = _UNSET) -> httpx.Response:
         """Send a signup request for `account`, or with `body` as given."""
         path = self.profile.endpoints.signup

@@ -108,6 +108,16 @@ class Accounts:
 
 
 @dataclass(frozen=True)
+class AccountDeletion:
+    """Means of deleting a test account: an endpoint that takes the account's own access
+    token, or a command run with the account's fields."""
+
+    path: str | None = None
+    method: str = "DELETE"
+    command: str | None = None
+
+
+@dataclass(frozen=True)
 class Statuses:
     """Expected HTTP statuses, each a set of acceptable codes."""
 
@@ -126,6 +136,7 @@ class Statuses:
     refresh_failed: frozenset[int]
     refresh_invalid: frozenset[int]
     signout_success: frozenset[int]
+    account_deleted: frozenset[int]
     www_authenticate: bool
     error_bodies: ErrorBodies
 
@@ -153,6 +164,8 @@ class Profile:
     statuses: Statuses
     signout_credential: SignoutCredential
     clock: ClockControl
+    # None when the profile declares no way to delete an account.
+    account_deletion: AccountDeletion | None = None
 
     @property
     def has_signup(self) -> bool:

@@ -15,6 +15,7 @@ from typing import Any, NoReturn, TypeVar, cast
 from conformance.profile import (
     ROLES,
     AccessToken,
+    AccountDeletion,
     Accounts,
     ClockControl,
     Endpoints,
@@ -118,7 +119,15 @@ def _read_with_extends(
                            f"{error.fix} (a relative path is read from {path.parent})") from None
     base.pop("name", None)
     base.pop("description", None)
+    for table in _REPLACED_WHOLE:
+        if table in raw:
+            base.pop(table, None)
     return _merge(base, raw), source
+
+
+# Top-level tables whose fields exclude each other, so a profile that writes one replaces the
+# inherited table instead of merging into it: TOML has no way to remove an inherited key.
+_REPLACED_WHOLE = ("account_deletion",)
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -274,6 +283,8 @@ def _build(raw: dict[str, Any], source: str) -> Profile:
     clock = ClockControl(hook=clock_table.path_value("hook", None))
     clock_table.check_unknown()
 
+    account_deletion = _account_deletion(root.table("account_deletion", required=False))
+
     root.check_unknown()
     return Profile(
         name=name,
@@ -288,6 +299,7 @@ def _build(raw: dict[str, Any], source: str) -> Profile:
         statuses=statuses,
         signout_credential=signout_credential,
         clock=clock,
+        account_deletion=account_deletion,
     )
 
 
@@ -444,6 +456,24 @@ def _accounts(
     )
 
 
+def _account_deletion(table: _Table) -> AccountDeletion | None:
+    if not table.data:
+        return None
+    deletion = AccountDeletion(
+        path=table.path_value("path", None),
+        method=table.choice("method", ("DELETE", "POST", "PUT", "PATCH"), "DELETE"),
+        command=table.string("command", None),
+    )
+    table.check_unknown()
+
+    if (deletion.path is None) == (deletion.command is None):
+        table.fail("path", deletion.path,
+                   "write exactly one of `path`, the endpoint where a signed-in account deletes "
+                   "itself with its access token, and `command`, a command that deletes "
+                   "{username}")
+    return deletion
+
+
 def _statuses(table: _Table) -> Statuses:
     statuses = Statuses(
         signup_success=table.statuses("signup_success", [200, 201]),
@@ -461,6 +491,7 @@ def _statuses(table: _Table) -> Statuses:
         refresh_failed=table.statuses("refresh_failed"),
         refresh_invalid=table.statuses("refresh_invalid", [400]),
         signout_success=table.statuses("signout_success", [200, 204]),
+        account_deleted=table.statuses("account_deleted", [200, 204]),
         www_authenticate=table.boolean("www_authenticate", True),
         error_bodies=cast(Any, table.choice("error_bodies", ("json", "any"), "json")),
     )

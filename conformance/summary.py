@@ -3,12 +3,16 @@ baseline entries that went stale, and the result with its exit code."""
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Collection
 from pathlib import Path
 
 from conformance.outcome import Outcome
-from conformance.results import RunResults
+from conformance.results import CheckSummary, RunResults
 
 _COLUMNS = ("passed", "failed", "warned", "skipped", "errors")
+# Checks that end alike with one message are listed under it once, from this many on.
+MIN_GROUPED = 3
 
 
 def render_summary(results: RunResults, report_folder: Path | None, pytest_code: int = 0) -> str:
@@ -29,12 +33,19 @@ def render_summary(results: RunResults, report_folder: Path | None, pytest_code:
                 if s.outcome in (Outcome.FAIL, Outcome.WARN, Outcome.ERROR)]
     if problems:
         lines.append("")
-    for summary in problems:
-        line = (f"{summary.outcome.value.upper():<5} {summary.check.id} "
-                f"({summary.check.level.value}): {summary.message}")
-        if summary.check.id in verdict.known and baseline is not None:
-            line += f" [known failure: {baseline.reason_for(summary.check.id)}]"
-        lines.append(line)
+    for group in _group_repeats(problems, verdict.known):
+        first = group[0]
+        if len(group) >= MIN_GROUPED:
+            lines.append(f"{first.outcome.value.upper():<5} {len(group)} checks: {first.message}")
+            lines += textwrap.wrap(", ".join(s.check.id for s in group), width=100,
+                                   initial_indent="      ", subsequent_indent="      ")
+            continue
+        for summary in group:
+            line = (f"{summary.outcome.value.upper():<5} {summary.check.id} "
+                    f"({summary.check.level.value}): {summary.message}")
+            if summary.check.id in verdict.known and baseline is not None:
+                line += f" [known failure: {baseline.reason_for(summary.check.id)}]"
+            lines.append(line)
 
     baseline_lines = render_baseline(results)
     if baseline_lines:
@@ -46,6 +57,18 @@ def render_summary(results: RunResults, report_folder: Path | None, pytest_code:
         lines.append(f"\nreports: {report_folder}")
     lines.append(verdict.describe())
     return "\n".join(lines)
+
+
+def _group_repeats(problems: list[CheckSummary],
+                   known: Collection[str]) -> list[list[CheckSummary]]:
+    """Group the checks that ended alike with the same message, such as every check of a run
+    whose backend cannot be reached. Each group keeps the place of its first check. A known
+    failure stays alone, to show its baseline reason."""
+    groups: dict[tuple[Outcome, str, str], list[CheckSummary]] = {}
+    for summary in problems:
+        alone = summary.check.id if summary.check.id in known else ""
+        groups.setdefault((summary.outcome, summary.message, alone), []).append(summary)
+    return list(groups.values())
 
 
 def render_baseline(results: RunResults) -> list[str]:

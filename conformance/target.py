@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance.app_transport import ASGIThreadTransport, WSGIAsyncTransport
+from conformance.wsgi_transport import WSGITransport
 
 log = logging.getLogger("conformance")
 
@@ -110,7 +111,7 @@ def in_process_target(app: Any, kind: TargetKind, description: str, *,
         return Target(kind, description, IN_PROCESS_BASE_URL, timeout, app,
                       transport, transport)
     return Target(kind, description, IN_PROCESS_BASE_URL, timeout, app,
-                  httpx.WSGITransport(app=app), WSGIAsyncTransport(app))
+                  WSGITransport(app), WSGIAsyncTransport(app))
 
 
 def is_asgi(app: Any) -> bool:

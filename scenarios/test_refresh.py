@@ -432,3 +432,47 @@ def test_refresh_access_token_rejected(harness: Harness) -> None:
         remedy="accept only refresh tokens on the refresh endpoint: look them up in the "
                "refresh-token store, or check a token-type claim (RFC 8725 §3.11)",
     )
+
+
+@pytest.mark.check("refresh.deleted-user-rejected")
+def test_refresh_deleted_user_rejected(harness: Harness) -> None:
+    if harness.profile.account_deletion is None:
+        pytest.skip("the profile declares no way to delete an account; add [account_deletion] "
+                    "with the endpoint or the command that deletes one")
+    if harness.profile.accounts.mode == "fixed":
+        pytest.skip("the profile's accounts are fixed and shared by every check, so this check "
+                    "has no account of its own to delete; use accounts mode \"signup\" or "
+                    "\"command\"")
+    resource, role = user_resource(harness)
+    session = harness.signin(harness.disposable_account(role))
+
+    harness.delete_account(session)
+
+    signin = harness.signin_request(account=session.account)
+    if signin.status_code in harness.profile.statuses.signin_success:
+        raise HarnessError(
+            f"the deletion of {session.account.username!r} did not take effect: signin with "
+            f"its credentials still answered {signin.status_code}; check [account_deletion] "
+            "in the profile"
+        )
+
+    access = harness.get_resource(resource, session.access_token)
+    harness.note(f"{resource.method} {resource.path} with the deleted account's access token "
+                 f"answered {access.status_code}"
+                 + ("; a stateless access token lasts until its exp" if access.is_success
+                    else ""))
+
+    response = _refresh(harness, session.refresh_token)
+    allowed = _rejected_statuses(harness)
+    expect_that(
+        response.status_code in allowed,
+        "refresh with the refresh token of a deleted account: expected status "
+        f"{describe_statuses(allowed)}, received {response.status_code}",
+        expected=describe_statuses(allowed),
+        received=response.status_code,
+        remedy=("the backend failed when the token's account no longer exists; treat a "
+                "missing account as an invalid grant and reject the token with a 4xx status"
+                if response.status_code >= 500 else
+                "delete an account's refresh tokens with it, or look the account up on every "
+                "refresh and reject the token when the account is gone"),
+    )

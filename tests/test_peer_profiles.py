@@ -99,6 +99,19 @@ def test_simplejwt_profile_provisions_by_command() -> None:
         assert placeholder in accounts.command
 
 
+@pytest.mark.parametrize("name", ["simplejwt", "simplejwt-rotating"])
+def test_simplejwt_profile_deletes_by_command(name: str) -> None:
+    deletion = load_profile(name).account_deletion
+
+    assert deletion is not None
+    assert deletion.path is None
+    assert deletion.command == "python manage.py deleteuser {username}"
+
+
+def test_flask_profile_deletes_nothing() -> None:
+    assert load_profile("flask-jwt-extended").account_deletion is None
+
+
 def test_simplejwt_rotating_profile_rotates() -> None:
     profile = load_profile("simplejwt-rotating")
 

@@ -110,10 +110,7 @@ def test_peer_in_process_matches_expected(name: str, tmp_path: Path) -> None:
     peer = PEERS[name]
     expected = _reviewed_expectations(peer, "loopback")
 
-    # NOTE: the non-ASCII case of access.malformed-token-rejected is left out because
-    # httpx.WSGITransport decodes header values as ASCII, where PEP 3333 uses ISO-8859-1, so the
-    # suite raises UnicodeDecodeError before any WSGI application receives that request.
-    run = run_in_process(peer, tmp_path, "(test_signin or test_access) and not non-ascii")
+    run = run_in_process(peer, tmp_path, "test_signin or test_access")
 
     families = {check_id.split(".")[0] for check_id in run.outcomes()}
     assert families == {"signin", "access"}, run.output[-3000:]

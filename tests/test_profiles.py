@@ -224,3 +224,48 @@ def test_missing_extends_blames_extends(tmp_path: Path) -> None:
     assert raised.value.field == "extends"
     assert raised.value.source == str(path)
     assert str(tmp_path) in raised.value.fix
+
+
+def test_account_deletion_inherited(tmp_path: Path) -> None:
+    profile = load_profile(str(_write(tmp_path, 'extends = "reference"\nname = "mine"\n')))
+
+    assert profile.account_deletion is not None
+    assert profile.account_deletion.path == "/api/auth/account"
+    assert profile.account_deletion.method == "DELETE"
+    assert profile.statuses.account_deleted == {200, 204}
+
+
+def test_account_deletion_command_replaces_path(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'extends = "reference"\nname = "mine"\n'
+                            '[account_deletion]\ncommand = "deleteuser {username}"\n')
+
+    deletion = load_profile(str(path)).account_deletion
+
+    assert deletion is not None
+    assert deletion.command == "deleteuser {username}"
+    assert deletion.path is None
+
+
+def test_account_deletion_empty_table_removes(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'extends = "reference"\nname = "mine"\n[account_deletion]\n')
+
+    assert load_profile(str(path)).account_deletion is None
+
+
+def test_account_deletion_needs_one_way(tmp_path: Path) -> None:
+    error = _invalid(tmp_path, '[account_deletion]\nmethod = "POST"\n')
+
+    assert error.field == "account_deletion.path"
+    assert "exactly one of" in error.fix
+
+
+def test_account_deletion_rejects_both(tmp_path: Path) -> None:
+    error = _invalid(tmp_path, '[account_deletion]\npath = "/api/me"\ncommand = "rm {username}"\n')
+
+    assert error.field == "account_deletion.path"
+
+
+def test_account_deletion_method_checked(tmp_path: Path) -> None:
+    error = _invalid(tmp_path, '[account_deletion]\npath = "/api/me"\nmethod = "GET"\n')
+
+    assert error.field == "account_deletion.method"

@@ -313,3 +313,29 @@ def test_summary_marks_known_failure(tmp_path: Path) -> None:
     text = render_summary(sample_results(_known_failure_gate(tmp_path)), None)
     assert "[known failure: fix lands with the key rotation work]" in text
     assert "1 known failure, 0 stale entries" in text
+
+
+def test_summary_groups_repeated_errors() -> None:
+    results = RunResults("20260101-120000-abcd", target="url http://127.0.0.1:9",
+                         profile="reference", gate=Gate())
+    message = "the backend at http://127.0.0.1:9 cannot be reached"
+    for check_id in (PASSING, FAILING, WARNING):
+        results.add(CheckResult(check_id, Outcome.ERROR, message, test=f"t::{check_id}"))
+    results.add(CheckResult(ERRORED, Outcome.ERROR, "another error", test="t::other"))
+
+    lines = render_summary(results, None).splitlines()
+
+    assert f"ERROR 3 checks: {message}" in lines
+    assert sum(message in line for line in lines) == 1
+    assert any(PASSING in line and FAILING in line and WARNING in line for line in lines)
+    assert any(line.startswith(f"ERROR {ERRORED} (") for line in lines)
+
+
+def test_summary_lists_two_alike_separately() -> None:
+    results = RunResults("20260101-120000-abcd", target="t", profile="reference", gate=Gate())
+    for check_id in (PASSING, FAILING):
+        results.add(CheckResult(check_id, Outcome.FAIL, "same message", test=f"t::{check_id}"))
+
+    lines = render_summary(results, None).splitlines()
+
+    assert sum("same message" in line for line in lines) == 2

@@ -106,3 +106,13 @@ ACCESS_TOKEN_REJECTED = declare(
     requirement="The backend rejects it with a refresh-failed or refresh-invalid status and "
                 "issues no token.",
 )
+DELETED_USER_REJECTED = declare(
+    "refresh.deleted-user-rejected",
+    level=Level.MUST,
+    reference="RFC 6749 §6, §10.4; profile account_deletion and statuses.refresh_failed",
+    stimulus="Create an account, sign in, delete the account the way the profile's "
+             "[account_deletion] says, confirm that signin with it now fails, and refresh with "
+             "the refresh token issued before the deletion.",
+    requirement="The refresh is rejected with a refresh-failed or refresh-invalid status, never "
+                "2xx or 5xx: a deleted account's grant ends with it.",
+)

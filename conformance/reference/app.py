@@ -71,12 +71,13 @@ def create_app(
 
 
 def build_routes(handlers: ReferenceHandlers, *, test_endpoints: bool) -> list[Route]:
-    """Map the tutorial's paths, plus the test-only ones if enabled, to the handlers."""
+    """Map the tutorial's paths, account deletion, and the test-only ones if enabled."""
     routes = [
         Route("/api/auth/signup", handlers.signup, methods=["POST"]),
         Route("/api/auth/signin", handlers.signin, methods=["POST"]),
         Route("/api/auth/refreshtoken", handlers.refresh_token, methods=["POST"]),
         Route("/api/auth/signout", handlers.signout, methods=["POST"]),
+        Route("/api/auth/account", handlers.delete_account, methods=["DELETE"]),
         Route("/api/test/all", handlers.public_content, methods=["GET"]),
         Route("/api/test/user", handlers.user_content, methods=["GET"]),
         Route("/api/test/mod", handlers.moderator_content, methods=["GET"]),

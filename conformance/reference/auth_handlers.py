@@ -1,4 +1,4 @@
-"""Handlers of /api/auth: signup, signin, refresh-token exchange and signout."""
+"""Handlers of /api/auth: signup, signin, refresh-token exchange, signout and account deletion."""
 
 from __future__ import annotations
 
@@ -155,6 +155,15 @@ class AuthHandlers(HandlerBase):
         found = self.backend.store.revoke_refresh_family(token, self.backend.clock.now())
         logger.debug("signout with refresh token %s (known: %s)", redact(token), found)
         return JSONResponse({"message": "Log out successful!"})
+
+    async def delete_account(self, request: Request) -> JSONResponse:
+        # The tutorial has no account deletion. This endpoint lets the suite check the tokens of
+        # a deleted account. Deleting the user deletes its refresh tokens with it.
+        user = self.authenticate(request)
+
+        self.backend.store.delete_user(user.id)
+        logger.debug("deleted user %d", user.id)
+        return JSONResponse({"message": "User account deleted!"})
 
 
 def parse_roles(value: Any) -> list[str]:
