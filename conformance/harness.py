@@ -17,6 +17,7 @@ import httpx
 
 from conformance.accounts import Account, AccountFactory
 from conformance.clocks.base import Clock
+from conformance.deadline import deadline_passed, exchange_deadline
 from conformance.exchange import REDACTION_MARGIN, Exchange
 from conformance.jsonpointer import PointerNotFound, resolve
 from conformance.outcome import HarnessError
@@ -107,19 +108,20 @@ class Harness:
 
         started = time.perf_counter()
         try:
-            # TODO: the deadline below covers the body only; a server that drips its status
-            # line and headers keeps the exchange open past --timeout.
-            response = client.send(request, stream=True)
-            try:
-                _read_body(response, started + (client.timeout.read or float("inf")))
-            finally:
-                response.close()
+            # The read timeout bounds the whole exchange, not each network read. The target's
+            # DeadlineTransport enforces it over the network, and _read_body in process.
+            with exchange_deadline(client.timeout.read):
+                response = client.send(request, stream=True)
+                try:
+                    _read_body(response)
+                finally:
+                    response.close()
         except httpx.TimeoutException as error:
             self._record_error(request, f"timed out: {error}", started)
             raise HarnessError(
-                f"{method} {path} timed out after {client.timeout.read} s; the backend did not "
-                "send its whole response in that time; raise the request timeout (--timeout) "
-                "if it is slow"
+                f"{method} {path} timed out after {client.timeout.read} s: the backend did not "
+                "send its whole response in that time. Raise the request timeout (--timeout) "
+                "if it is slow."
             ) from None
         except httpx.TransportError as error:
             self._record_error(request, f"{type(error).__name__}: {error}", started)
@@ -393,17 +395,17 @@ class Harness:
         return mask(token)
 
 
-def _read_body(response: httpx.Response, deadline: float) -> None:
-    """Read the whole body of a streamed response, or raise httpx.ReadTimeout after `deadline`.
+def _read_body(response: httpx.Response) -> None:
+    """Read the whole body of a streamed response, or raise httpx.ReadTimeout at the deadline.
 
-    httpx applies its read timeout to each network read, so a server that sends one byte per
-    second never trips it. The deadline bounds the whole body, checked after each chunk.
+    The deadline is checked after each chunk. That bounds a dripped body from transports
+    that ignore the deadline: the in-process transports and httpx's proxy transports.
     """
     chunks = []
     for chunk in response.iter_bytes():
         chunks.append(chunk)
-        if time.perf_counter() > deadline:
+        if deadline_passed():
             raise httpx.ReadTimeout("the response body did not arrive in full before the "
-                                    "timeout", request=response.request)
+                                    "exchange deadline", request=response.request)
     # This is what Response.read() stores, so `content` and later read() calls return it.
     response._content = b"".join(chunks)

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance.app_transport import ASGIThreadTransport, WSGIAsyncTransport
+from conformance.deadline import DeadlineTransport
 from conformance.wsgi_transport import WSGITransport
 
 log = logging.getLogger("conformance")
@@ -59,8 +60,15 @@ class Target:
         return self.kind in ("reference", "app")
 
     def client(self) -> httpx.Client:
-        """Return a new sync client for the target; the target closes it at the end."""
-        client = httpx.Client(base_url=self.base_url, transport=self._sync_transport,
+        """Return a new sync client for the target; the target closes it at the end.
+
+        A network target's client gets a DeadlineTransport of its own, so that
+        conformance.deadline.exchange_deadline bounds its exchanges.
+        """
+        transport = self._sync_transport
+        if transport is None:
+            transport = DeadlineTransport(trust_env=self.trust_env)
+        client = httpx.Client(base_url=self.base_url, transport=transport,
                               timeout=self.timeout, follow_redirects=False,
                               trust_env=self.trust_env)
         self._clients.append(client)

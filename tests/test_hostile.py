@@ -32,9 +32,9 @@ pytestmark = pytest.mark.xdist_group("hostile-runs")
 MAX_PARALLEL_RUNS = 2
 # Seconds the suite waits for each response (`--timeout`).
 REQUEST_TIMEOUT = 2.0
-# A recorded exchange may take at most this long: httpx's connect, write and read timeouts
-# may each run once, plus one second for the loaded machine.
-EXCHANGE_LIMIT = 3 * REQUEST_TIMEOUT + 1.0
+# A recorded exchange may take at most this long: the exchange deadline ends it after
+# REQUEST_TIMEOUT, and the rest is a margin for a loaded, shared machine.
+EXCHANGE_LIMIT = REQUEST_TIMEOUT + 5.0
 # Limit of one run, startup included, on a shared 2-core machine; the subprocess is killed
 # 60 s later.
 RUN_LIMIT = 180.0
@@ -171,18 +171,7 @@ def test_hostile_run_finishes_in_time(hostile_runs: dict[str, HostileRun], name:
     assert run.seconds <= RUN_LIMIT, f"{name}: the run took {run.seconds:.0f} s"
 
 
-# httpx's read timeout applies to each network read, so a server that drips its status line and
-# headers one byte at a time keeps one exchange open past --timeout. The run still finishes.
-_EXCHANGE_DEADLINE_GAPS = {
-    "header-drip": "the harness has no whole-exchange deadline while headers arrive",
-}
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(reason=_EXCHANGE_DEADLINE_GAPS[name], strict=True))
-    if name in _EXCHANGE_DEADLINE_GAPS else name
-    for name in BEHAVIOUR_NAMES
-])
+@pytest.mark.parametrize("name", BEHAVIOUR_NAMES)
 def test_hostile_exchanges_within_timeout(hostile_runs: dict[str, HostileRun],
                                           name: str) -> None:
     slow = [f"{exchange['request']['method']} {exchange['request']['url']}: "
