@@ -22,6 +22,7 @@ from conformance.exchange import REDACTION_MARGIN, Exchange
 from conformance.jsonpointer import PointerNotFound, resolve
 from conformance.outcome import HarnessError
 from conformance.profile import Profile, ProtectedResource
+from conformance.reachability import Reachability
 from conformance.redact import Redactor, mask
 from conformance.session import Session
 from conformance.target import Target
@@ -43,10 +44,12 @@ class RunContext:
     # The run's clock; None picks the best clock for the target (conformance.clocks).
     clock: Clock | None = None
     accounts: AccountFactory = field(init=False)
+    reachability: Reachability = field(init=False)
     _client: httpx.Client | None = None
 
     def __post_init__(self) -> None:
         self.accounts = AccountFactory(self.profile, self.run_id)
+        self.reachability = Reachability(self.target.base_url)
         self.redactor.add(self.profile.access_token.signing_key)
         if self.clock is None:
             from conformance.clocks import default_clock
@@ -106,6 +109,12 @@ class Harness:
             kwargs["content"] = content
         request = client.build_request(method, path, **kwargs)
 
+        reachability = self.context.reachability
+        blocked = reachability.blocked()
+        if blocked is not None:
+            self.exchanges.append(Exchange.from_error(request, blocked, 0.0))
+            raise HarnessError(blocked)
+
         started = time.perf_counter()
         try:
             # The read timeout bounds the whole exchange, not each network read. The target's
@@ -118,6 +127,8 @@ class Harness:
                     response.close()
         except httpx.TimeoutException as error:
             self._record_error(request, f"timed out: {error}", started)
+            if isinstance(error, httpx.ConnectTimeout):
+                reachability.connect_failed(f"ConnectTimeout: {error}")
             raise HarnessError(
                 f"{method} {path} timed out after {client.timeout.read} s: the backend did not "
                 "send its whole response in that time. Raise the request timeout (--timeout) "
@@ -125,6 +136,8 @@ class Harness:
             ) from None
         except httpx.TransportError as error:
             self._record_error(request, f"{type(error).__name__}: {error}", started)
+            if isinstance(error, httpx.ConnectError):
+                reachability.connect_failed(f"ConnectError: {error}")
             raise HarnessError(
                 f"{method} {path} failed: {type(error).__name__}: {error}; check that the "
                 "backend is running at " + self.context.target.base_url
@@ -132,6 +145,7 @@ class Harness:
         finally:
             client.cookies.clear()
 
+        reachability.responded()
         elapsed = time.perf_counter() - started
         self.exchanges.append(Exchange.from_response(response, elapsed))
         log.debug("%s %s -> %d in %.1f ms", method, self.redact(path), response.status_code,

@@ -33,12 +33,9 @@ def render_summary(results: RunResults, report_folder: Path | None, pytest_code:
                 if s.outcome in (Outcome.FAIL, Outcome.WARN, Outcome.ERROR)]
     if problems:
         lines.append("")
-    for group in _group_repeats(problems, verdict.known):
-        first = group[0]
+    groups = _group_repeats(problems, verdict.known)
+    for group in groups:
         if len(group) >= MIN_GROUPED:
-            lines.append(f"{first.outcome.value.upper():<5} {len(group)} checks: {first.message}")
-            lines += textwrap.wrap(", ".join(s.check.id for s in group), width=100,
-                                   initial_indent="      ", subsequent_indent="      ")
             continue
         for summary in group:
             line = (f"{summary.outcome.value.upper():<5} {summary.check.id} "
@@ -46,6 +43,16 @@ def render_summary(results: RunResults, report_folder: Path | None, pytest_code:
             if summary.check.id in verdict.known and baseline is not None:
                 line += f" [known failure: {baseline.reason_for(summary.check.id)}]"
             lines.append(line)
+    # Large groups come last, where the terminal shows them, because one cause such as an
+    # unreachable backend explains them all.
+    for group in groups:
+        if len(group) < MIN_GROUPED:
+            continue
+        first = group[0]
+        lines.append(f"{first.outcome.value.upper():<5} {len(group)} checks: {first.message}")
+        lines += textwrap.wrap(", ".join(s.check.id for s in group), width=100,
+                               initial_indent="      ", subsequent_indent="      ",
+                               break_on_hyphens=False)
 
     baseline_lines = render_baseline(results)
     if baseline_lines:
@@ -62,8 +69,8 @@ def render_summary(results: RunResults, report_folder: Path | None, pytest_code:
 def _group_repeats(problems: list[CheckSummary],
                    known: Collection[str]) -> list[list[CheckSummary]]:
     """Group the checks that ended alike with the same message, such as every check of a run
-    whose backend cannot be reached. Each group keeps the place of its first check. A known
-    failure stays alone, to show its baseline reason."""
+    whose backend cannot be reached. A known failure stays alone, to show its baseline
+    reason."""
     groups: dict[tuple[Outcome, str, str], list[CheckSummary]] = {}
     for summary in problems:
         alone = summary.check.id if summary.check.id in known else ""

@@ -254,3 +254,16 @@ def test_unreachable_backend_errors_everywhere(tmp_path: Path, closed_port: int)
     assert target in message
     assert "Traceback" not in run.output
     assert run.returncode != 0
+
+
+def test_unreachable_backend_tried_three_times(tmp_path: Path, closed_port: int) -> None:
+    target = f"http://127.0.0.1:{closed_port}"
+
+    run = run_scenarios(tmp_path, "--target", target, "--profile", "reference")
+
+    errors = [exchange["error"] for check in run.report["checks"] for case in check["cases"]
+              for exchange in case["exchanges"] if exchange["error"]]
+    attempted = [error for error in errors if not error.startswith("not sent")]
+    assert len(attempted) == 3, attempted
+    assert len(errors) > len(attempted)
+    assert all(target in error for error in errors if error.startswith("not sent"))
