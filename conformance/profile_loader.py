@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar, cast
 
@@ -25,6 +25,7 @@ from conformance.profile import (
     RefreshResponse,
     RefreshToken,
     SigninResponse,
+    SignoutCredential,
     Statuses,
 )
 
@@ -41,8 +42,27 @@ class ProfileError(ValueError):
         self.field = field
         self.value = value
         self.fix = fix
-        shown = "missing" if value is _MISSING else repr(value)
-        super().__init__(f"invalid profile {source}: field `{field}` = {shown}: {fix}")
+        # Errors in other tables of the same profile, found in the same read.
+        self.others: tuple[ProfileError, ...] = ()
+        super().__init__(f"invalid profile {source}: {self.describe()}")
+
+    def describe(self) -> str:
+        """Return the field, the value and the fix, without the profile's name."""
+        shown = "missing" if self.value is _MISSING else repr(self.value)
+        return f"field `{self.field}` = {shown}: {self.fix}"
+
+    @classmethod
+    def combine(cls, errors: Sequence[ProfileError]) -> ProfileError:
+        """Return the first of `errors`, carrying the others and listing them in its message."""
+        first = errors[0]
+        if len(errors) == 1:
+            return first
+        combined = cls(first.source, first.field, first.value, first.fix)
+        combined.others = tuple(errors[1:])
+        lines = [str(combined), f"{len(errors) - 1} more invalid fields in the same profile:"]
+        lines += [f"  {error.describe()}" for error in combined.others]
+        combined.args = ("\n".join(lines),)
+        return combined
 
 
 class _Missing:
@@ -125,8 +145,8 @@ def _read_with_extends(
     return _merge(base, raw), source
 
 
-# Top-level tables whose fields exclude each other, so a profile that writes one replaces the
-# inherited table instead of merging into it: TOML has no way to remove an inherited key.
+# Top-level tables whose fields exclude each other. A profile that writes one replaces the
+# inherited table instead of merging into it, because TOML cannot remove an inherited key.
 _REPLACED_WHOLE = ("account_deletion",)
 
 
@@ -246,46 +266,57 @@ class _Table:
                 self.fail(key, self.data[key], f"unknown field; {hint}")
 
 
+class _Sections:
+    """Reader of a profile's tables, one at a time, that keeps the error of each invalid table,
+    so a single load reports all of them instead of only the first."""
+
+    def __init__(self) -> None:
+        self.errors: list[ProfileError] = []
+
+    def read(self, build: Callable[[], T]) -> T | None:
+        try:
+            return build()
+        except ProfileError as error:
+            self.errors.append(error)
+            return None
+
+
 def _build(raw: dict[str, Any], source: str) -> Profile:
     root = _Table(source, "", raw)
-    name = root.string("name")
-    description = root.string("description", "")
+    sections = _Sections()
+    name = sections.read(lambda: root.string("name"))
+    description = sections.read(lambda: root.string("description", ""))
 
-    endpoints = _endpoints(root.table("endpoints"))
-    access = _access_token(root.table("access_token"))
-    refresh = _refresh_token(root.table("refresh_token"))
+    endpoints = sections.read(lambda: _endpoints(root.table("endpoints")))
+    access = sections.read(lambda: _access_token(root.table("access_token")))
+    refresh = sections.read(lambda: _refresh_token(root.table("refresh_token")))
+    signin = sections.read(lambda: _signin(root.table("signin")))
+    # The refresh response and the accounts depend on other tables, so they are read only when
+    # those are valid. Their own errors show once the others are fixed.
+    refresh_response = None
+    if refresh is not None:
+        refresh_response = sections.read(lambda: _refresh(root.table("refresh", required=False),
+                                                          refresh))
+    signup = sections.read(lambda: _signup(root.table("signup", required=False)))
+    accounts = None
+    if endpoints is not None and signin is not None and signup is not None:
+        accounts = sections.read(lambda: _accounts(
+            root.table("accounts", required=False), signup[0], signup[1], signin[0], endpoints))
+    signout_credential = sections.read(lambda: _signout(root.table("signout", required=False)))
+    statuses = sections.read(lambda: _statuses(root.table("statuses")))
+    clock = sections.read(lambda: _clock(root.table("clock", required=False)))
+    account_deletion = sections.read(
+        lambda: _account_deletion(root.table("account_deletion", required=False)))
+    # Tables skipped above are known fields all the same.
+    root.used.update(("refresh", "accounts"))
+    sections.read(root.check_unknown)
 
-    signin = root.table("signin")
-    signin_body = signin.mapping("body", {"username": "{username}", "password": "{password}"})
-    signin_response = _signin_response(signin.table("response"))
-    signin.check_unknown()
-
-    refresh_table = root.table("refresh", required=False)
-    refresh_response = _refresh_response(refresh_table.table("response", required=False), refresh)
-    refresh_table.check_unknown()
-
-    signup = root.table("signup", required=False)
-    signup_body = signup.mapping("body", {})
-    role_values = signup.mapping("role_values", {role: role for role in ROLES})
-    signup.check_unknown()
-
-    accounts = _accounts(root.table("accounts", required=False), signup_body, role_values,
-                         signin_body, endpoints)
-
-    signout = root.table("signout", required=False)
-    signout_credential = signout.choice("credential", ("refresh-token", "access-token"),
-                                        "refresh-token")
-    signout.check_unknown()
-
-    statuses = _statuses(root.table("statuses"))
-
-    clock_table = root.table("clock", required=False)
-    clock = ClockControl(hook=clock_table.path_value("hook", None))
-    clock_table.check_unknown()
-
-    account_deletion = _account_deletion(root.table("account_deletion", required=False))
-
-    root.check_unknown()
+    if sections.errors:
+        raise ProfileError.combine(sections.errors)
+    assert name is not None and description is not None and endpoints is not None
+    assert access is not None and refresh is not None and signin is not None
+    assert refresh_response is not None and accounts is not None and statuses is not None
+    assert signout_credential is not None and clock is not None
     return Profile(
         name=name,
         description=description,
@@ -293,7 +324,7 @@ def _build(raw: dict[str, Any], source: str) -> Profile:
         endpoints=endpoints,
         access_token=access,
         refresh_token=refresh,
-        signin_response=signin_response,
+        signin_response=signin[1],
         refresh_response=refresh_response,
         accounts=accounts,
         statuses=statuses,
@@ -301,6 +332,39 @@ def _build(raw: dict[str, Any], source: str) -> Profile:
         clock=clock,
         account_deletion=account_deletion,
     )
+
+
+def _signin(table: _Table) -> tuple[dict[str, Any], SigninResponse]:
+    body = table.mapping("body", {"username": "{username}", "password": "{password}"})
+    response = _signin_response(table.table("response"))
+    table.check_unknown()
+    return body, response
+
+
+def _refresh(table: _Table, refresh: RefreshToken) -> RefreshResponse:
+    response = _refresh_response(table.table("response", required=False), refresh)
+    table.check_unknown()
+    return response
+
+
+def _signup(table: _Table) -> tuple[dict[str, Any], dict[str, Any]]:
+    body = table.mapping("body", {})
+    role_values = table.mapping("role_values", {role: role for role in ROLES})
+    table.check_unknown()
+    return body, role_values
+
+
+def _signout(table: _Table) -> SignoutCredential:
+    credential: SignoutCredential = table.choice("credential", ("refresh-token", "access-token"),
+                                                 "refresh-token")
+    table.check_unknown()
+    return credential
+
+
+def _clock(table: _Table) -> ClockControl:
+    clock = ClockControl(hook=table.path_value("hook", None))
+    table.check_unknown()
+    return clock
 
 
 def _endpoints(table: _Table) -> Endpoints:

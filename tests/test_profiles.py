@@ -269,3 +269,30 @@ def test_account_deletion_method_checked(tmp_path: Path) -> None:
     error = _invalid(tmp_path, '[account_deletion]\npath = "/api/me"\nmethod = "GET"\n')
 
     assert error.field == "account_deletion.method"
+
+
+def test_errors_of_several_tables_reported(tmp_path: Path) -> None:
+    error = _invalid(tmp_path, '[access_token]\nalg = "HS999"\n'
+                               '[refresh_token]\nrotation = "rotating"\n'
+                               '[statuses]\nmissing_token = 700\n')
+
+    assert error.field == "access_token.alg"
+    assert [other.field for other in error.others] == ["refresh_token.rotation",
+                                                       "statuses.missing_token"]
+    assert "2 more invalid fields in the same profile" in str(error)
+    assert "did you mean 'rotate'?" in str(error)
+
+
+def test_dependent_table_skipped_not_unknown(tmp_path: Path) -> None:
+    error = _invalid(tmp_path, '[refresh_token]\nrotation = "rotating"\n'
+                               '[accounts]\nmode = "signup"\n')
+
+    assert error.field == "refresh_token.rotation"
+    assert error.others == ()
+
+
+def test_single_error_has_no_others(tmp_path: Path) -> None:
+    error = _invalid(tmp_path, '[statuses]\nmissing_token = 700\n')
+
+    assert error.others == ()
+    assert "more invalid" not in str(error)
