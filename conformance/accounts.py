@@ -111,30 +111,32 @@ class AccountFactory:
         template = self._profile.accounts.command
         assert template is not None
         log.info("provisioning account %s with role %s", account.username, account.role)
-        _run_account_command("provisioning", template, account)
+        _run_account_command("accounts.command", template, account)
 
     def delete_by_command(self, account: Account) -> None:
         """Run the profile's account-deletion command for `account`."""
         deletion = self._profile.account_deletion
         assert deletion is not None and deletion.command is not None
         log.info("deleting account %s", account.username)
-        _run_account_command("account-deletion", deletion.command, account)
+        _run_account_command("account_deletion.command", deletion.command, account)
 
 
-def _run_account_command(purpose: str, template: str, account: Account) -> None:
-    """Run a command of the profile with `account`'s fields; raise HarnessError if it fails."""
+def _run_account_command(field: str, template: str, account: Account) -> None:
+    """Run the profile's command `field` with `account`'s fields; raise HarnessError if it
+    fails."""
     values = _values(account, account.role)
     command = [fill_template(part, values) for part in shlex.split(template)]
     try:
         completed = subprocess.run(command, capture_output=True, text=True,
                                    timeout=PROVISIONING_TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise HarnessError(f"{purpose} command {command[0]!r} failed: {error}") from None
+        raise HarnessError(f"the profile's {field} ({command[0]!r}) could not run: {error}; "
+                           "correct the command, or run from the folder it expects") from None
 
     if completed.returncode != 0:
         output = (completed.stderr or completed.stdout).strip()[-500:]
         raise HarnessError(
-            f"{purpose} command {command[0]!r} exited with {completed.returncode}: "
+            f"the profile's {field} ({command[0]!r}) exited with {completed.returncode}: "
             f"{output.replace(account.password, '***')}"
         )
 

@@ -19,6 +19,7 @@ from conformance.accounts import Account, AccountFactory
 from conformance.clocks.base import Clock
 from conformance.deadline import deadline_passed, exchange_deadline
 from conformance.exchange import REDACTION_MARGIN, Exchange
+from conformance.expect import describe_statuses
 from conformance.jsonpointer import PointerNotFound, resolve
 from conformance.outcome import HarnessError
 from conformance.profile import Profile, ProtectedResource
@@ -110,7 +111,8 @@ class Harness:
         request = client.build_request(method, path, **kwargs)
 
         reachability = self.context.reachability
-        blocked = reachability.blocked()
+        endpoint = f"{method} {request.url.path}"
+        blocked = reachability.blocked(endpoint)
         if blocked is not None:
             self.exchanges.append(Exchange.from_error(request, blocked, 0.0))
             raise HarnessError(blocked)
@@ -129,6 +131,8 @@ class Harness:
             self._record_error(request, f"timed out: {error}", started)
             if isinstance(error, httpx.ConnectTimeout):
                 reachability.connect_failed(f"ConnectTimeout: {error}")
+            else:
+                reachability.timed_out(endpoint, f"{type(error).__name__}: {error}")
             raise HarnessError(
                 f"{method} {path} timed out after {client.timeout.read} s: the backend did not "
                 "send its whole response in that time. Raise the request timeout (--timeout) "
@@ -138,14 +142,17 @@ class Harness:
             self._record_error(request, f"{type(error).__name__}: {error}", started)
             if isinstance(error, httpx.ConnectError):
                 reachability.connect_failed(f"ConnectError: {error}")
+            target = self.context.target
+            advice = (f"the application of {target.description} broke the exchange; read its log"
+                      if target.in_process else
+                      f"check that the backend is running at {target.base_url}")
             raise HarnessError(
-                f"{method} {path} failed: {type(error).__name__}: {error}; check that the "
-                "backend is running at " + self.context.target.base_url
+                f"{method} {path} failed: {type(error).__name__}: {error}; {advice}"
             ) from None
         finally:
             client.cookies.clear()
 
-        reachability.responded()
+        reachability.responded(endpoint)
         elapsed = time.perf_counter() - started
         self.exchanges.append(Exchange.from_response(response, elapsed))
         log.debug("%s %s -> %d in %.1f ms", method, self.redact(path), response.status_code,
@@ -244,10 +251,12 @@ class Harness:
         response = self.request(deletion.method, deletion.path,
                                 headers=self.access_headers(session.access_token))
         if response.status_code not in self.profile.statuses.account_deleted:
+            expected = describe_statuses(self.profile.statuses.account_deleted)
             raise HarnessError(
                 f"could not delete test account {session.account.username!r}: "
                 f"{deletion.method} {deletion.path} returned {response.status_code} "
-                f"{self._snippet(response)}; expected statuses.account_deleted"
+                f"{self._snippet(response)}, expected {expected} (statuses.account_deleted); "
+                "check account_deletion.path and account_deletion.method in the profile"
             )
 
     def signup(self, account: Account, body: Any = _UNSET) -> httpx.Response:

@@ -1,5 +1,6 @@
-"""The summary printed at the end of a run: a table per family, the checks that need work, the
-baseline entries that went stale, and the result with its exit code."""
+"""The summary printed at the end of a run: a table per family, the skipped checks with their
+reasons, the checks that need work, the baseline entries that went stale, and the result with
+its exit code."""
 
 from __future__ import annotations
 
@@ -29,11 +30,13 @@ def render_summary(results: RunResults, report_folder: Path | None, pytest_code:
 
     verdict = results.verdict()
     baseline = results.gate.baseline
-    problems = [s for s in results.checks()
-                if s.outcome in (Outcome.FAIL, Outcome.WARN, Outcome.ERROR)]
-    if problems:
+    # Skips come first, so the checks that need work end up nearest the result line.
+    listed = [s for s in results.checks() if s.outcome is Outcome.SKIP]
+    listed += [s for s in results.checks()
+               if s.outcome in (Outcome.FAIL, Outcome.WARN, Outcome.ERROR)]
+    if listed:
         lines.append("")
-    groups = _group_repeats(problems, verdict.known)
+    groups = _group_repeats(listed, verdict.known)
     for group in groups:
         if len(group) >= MIN_GROUPED:
             continue
@@ -66,13 +69,13 @@ def render_summary(results: RunResults, report_folder: Path | None, pytest_code:
     return "\n".join(lines)
 
 
-def _group_repeats(problems: list[CheckSummary],
+def _group_repeats(summaries: list[CheckSummary],
                    known: Collection[str]) -> list[list[CheckSummary]]:
     """Group the checks that ended alike with the same message, such as every check of a run
     whose backend cannot be reached. A known failure stays alone, to show its baseline
     reason."""
     groups: dict[tuple[Outcome, str, str], list[CheckSummary]] = {}
-    for summary in problems:
+    for summary in summaries:
         alone = summary.check.id if summary.check.id in known else ""
         groups.setdefault((summary.outcome, summary.message, alone), []).append(summary)
     return list(groups.values())

@@ -68,7 +68,8 @@ def test_rejected_deletion_is_harness_error(reference_harness: Harness) -> None:
         reference_harness.delete_account(session)
 
     assert "DELETE /api/auth/account returned 401" in str(raised.value)
-    assert "statuses.account_deleted" in str(raised.value)
+    assert "expected 200 or 204 (statuses.account_deleted)" in str(raised.value)
+    assert "account_deletion.path" in str(raised.value)
 
 
 def test_command_gets_username(tmp_path: Path) -> None:
@@ -90,6 +91,6 @@ def test_failing_command_names_exit(tmp_path: Path) -> None:
     with pytest.raises(HarnessError) as raised:
         factory.delete_by_command(account)
 
-    assert "account-deletion command" in str(raised.value)
+    assert "account_deletion.command" in str(raised.value)
     assert "exited with 1" in str(raised.value)
     assert f"no such user: {account.username}" in str(raised.value)

@@ -231,3 +231,15 @@ def test_hostile_summary(hostile_runs: dict[str, HostileRun],
         print("\n\nhostile behaviours (name, exit code, run time, check outcomes):")
         print("\n".join(lines))
     assert len(lines) == len(BEHAVIOURS)
+
+
+def test_stalled_signin_tried_few_times(hostile_runs: dict[str, HostileRun]) -> None:
+    run = hostile_runs["stalled-response"]
+    signin = [exchange for exchange in run.exchanges()
+              if exchange["request"]["url"].endswith("/api/auth/signin")]
+
+    timed_out = [e for e in signin if (e["error"] or "").startswith("timed out")]
+    held_back = [e for e in signin if (e["error"] or "").startswith("not sent")]
+    # Three timeouts in a row hold the endpoint back, apart from one retry every 30 s.
+    assert len(timed_out) <= 3 + run.seconds // 30 + 1, len(timed_out)
+    assert held_back

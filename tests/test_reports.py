@@ -339,3 +339,13 @@ def test_summary_lists_two_alike_separately() -> None:
     lines = render_summary(results, None).splitlines()
 
     assert sum("same message" in line for line in lines) == 2
+
+
+def test_summary_shows_skip_reason() -> None:
+    lines = render_summary(sample_results(), None).splitlines()
+
+    skip_line = next(line for line in lines if line.startswith("SKIP"))
+    assert SKIPPED in skip_line
+    assert "the signin.body template has no field" in skip_line
+    assert lines.index(skip_line) < next(i for i, line in enumerate(lines)
+                                         if line.startswith("FAIL"))

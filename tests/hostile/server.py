@@ -339,7 +339,7 @@ BEHAVIOURS: dict[str, Behaviour] = {b.name: b for b in [
               keyword="test_signup or test_signin"),
     Behaviour("stalled-response", "signin never responds (the server gives up after "
               f"{STALL_SECONDS:g} s)", stall, (SIGNIN,),
-              keyword="test_signin_valid or test_signin_response or test_access_valid"),
+              keyword="test_signin or test_access_valid"),
     Behaviour("connection-reset", "signin resets the connection (TCP RST)", reset_connection,
               (SIGNIN,), keyword="test_signin"),
     Behaviour("huge-body", "signin responds with a 50 MB body labelled JSON", huge_body, (SIGNIN,),
