@@ -99,8 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output format (default: text)")
 
     profiles = commands.add_parser("profiles", help="list the built-in profiles")
-    profiles.add_argument("--validate", metavar="FILE",
-                          help="validate a profile file and report the first problem")
+    profiles.add_argument("--validate", metavar="NAME-OR-FILE",
+                          help="validate a profile file, or a built-in by name, and report "
+                               "its invalid fields")
 
     openapi = commands.add_parser("openapi",
                                   help="print the OpenAPI 3.1 document of a profile's API as JSON")

@@ -184,3 +184,17 @@ def test_module_and_script_agree() -> None:
     completed = subprocess.run([str(script), "checks", "--format", "json"], capture_output=True,
                                text=True, check=True, env={**os.environ})
     assert json.loads(completed.stdout)
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_malformed_profile_exits_2(tmp_path: Path, command: str) -> None:
+    profile = tmp_path / "typo.toml"
+    profile.write_text('extends = "reference"\nname = "typo"\n[accounts]\nfixed = ["alice"]\n')
+    if command == "validate":
+        completed = _cli("profiles", "--validate", str(profile))
+    else:
+        completed = _cli("run", "--profile", str(profile), "--report-dir", str(tmp_path / "out"))
+
+    assert completed.returncode == 2, completed.stderr
+    assert "field `accounts.fixed[0]` = 'alice'" in completed.stderr
+    assert "Traceback" not in completed.stderr
