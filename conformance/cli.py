@@ -228,7 +228,7 @@ def list_profiles(validate: str | None) -> int:
 
 
 def serve_reference(args: argparse.Namespace) -> int:
-    from conformance.reference.server import serve, settings_from_args
+    from conformance.reference.server import ListenError, serve, settings_from_args
 
     _configure_logging(1)
     try:
@@ -238,6 +238,9 @@ def serve_reference(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     try:
         serve(settings, args.host, args.port)
+    except ListenError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
     return 0
