@@ -99,8 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output format (default: text)")
 
     profiles = commands.add_parser("profiles", help="list the built-in profiles")
-    profiles.add_argument("--validate", metavar="FILE",
-                          help="validate a profile file and report the first problem")
+    profiles.add_argument("--validate", metavar="NAME-OR-FILE",
+                          help="validate a profile file, or a built-in by name, and report "
+                               "its invalid fields")
 
     openapi = commands.add_parser("openapi",
                                   help="print the OpenAPI 3.1 document of a profile's API as JSON")
@@ -227,7 +228,7 @@ def list_profiles(validate: str | None) -> int:
 
 
 def serve_reference(args: argparse.Namespace) -> int:
-    from conformance.reference.server import serve, settings_from_args
+    from conformance.reference.server import ListenError, serve, settings_from_args
 
     _configure_logging(1)
     try:
@@ -237,6 +238,9 @@ def serve_reference(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     try:
         serve(settings, args.host, args.port)
+    except ListenError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
     return 0

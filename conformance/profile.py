@@ -19,6 +19,9 @@ SignoutCredential = Literal["refresh-token", "access-token"]
 
 ROLES: tuple[str, ...] = ("user", "moderator", "admin")
 
+# The `{name}` placeholders that accounts.fill_template fills in body templates and commands.
+TEMPLATE_PLACEHOLDERS: tuple[str, ...] = ("username", "email", "password", "role")
+
 
 @dataclass(frozen=True)
 class ProtectedResource:

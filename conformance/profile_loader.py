@@ -1,19 +1,21 @@
 """Load and validate profiles from TOML, built-in or from the user's own file.
 
 Every field is checked before any request is sent. A profile may start from another one with
-`extends = "NAME-OR-PATH"` and override only what differs; tables merge key by key.
+`extends = "NAME-OR-PATH"` and override only what differs; conformance.profile_files finds the
+files and merges their tables key by key.
 """
 
 from __future__ import annotations
 
-import difflib
-import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
+import math
+import re
+import shlex
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NoReturn, TypeVar, cast
 
 from conformance.profile import (
     ROLES,
+    TEMPLATE_PLACEHOLDERS,
     AccessToken,
     AccountDeletion,
     Accounts,
@@ -28,136 +30,23 @@ from conformance.profile import (
     SignoutCredential,
     Statuses,
 )
+from conformance.profile_errors import MISSING, ProfileError, did_you_mean
+from conformance.profile_files import BUILTIN_DIR, builtin_names, read_with_extends
 
-BUILTIN_DIR = Path(__file__).parent / "profiles"
+__all__ = ["BUILTIN_DIR", "ProfileError", "builtin_names", "load_profile"]
 
 T = TypeVar("T")
 
 
-class ProfileError(ValueError):
-    """A profile that cannot be used, with the field, the value and the fix."""
-
-    def __init__(self, source: str, field: str, value: object, fix: str) -> None:
-        self.source = source
-        self.field = field
-        self.value = value
-        self.fix = fix
-        # Errors in other tables of the same profile, found in the same read.
-        self.others: tuple[ProfileError, ...] = ()
-        super().__init__(f"invalid profile {source}: {self.describe()}")
-
-    def describe(self) -> str:
-        """Return the field, the value and the fix, without the profile's name."""
-        shown = "missing" if self.value is _MISSING else repr(self.value)
-        return f"field `{self.field}` = {shown}: {self.fix}"
-
-    @classmethod
-    def combine(cls, errors: Sequence[ProfileError]) -> ProfileError:
-        """Return the first of `errors`, carrying the others and listing them in its message."""
-        first = errors[0]
-        if len(errors) == 1:
-            return first
-        combined = cls(first.source, first.field, first.value, first.fix)
-        combined.others = tuple(errors[1:])
-        lines = [str(combined), f"{len(errors) - 1} more invalid fields in the same profile:"]
-        lines += [f"  {error.describe()}" for error in combined.others]
-        combined.args = ("\n".join(lines),)
-        return combined
-
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "<missing>"
-
-
-_MISSING: Any = _Missing()
-
-
-def builtin_names() -> list[str]:
-    """Return the names of the profiles shipped with the package."""
-    return sorted(path.stem for path in BUILTIN_DIR.glob("*.toml"))
-
-
 def load_profile(name_or_path: str) -> Profile:
     """Load a built-in profile by name, or a profile file by path, and validate it."""
-    raw, source = _read_with_extends(name_or_path, seen=())
+    raw, source = read_with_extends(name_or_path)
     return _build(raw, source)
 
 
-def _resolve(name_or_path: str, relative_to: Path | None) -> Path:
-    path = Path(name_or_path)
-    if relative_to is not None and not path.is_absolute():
-        candidate = relative_to / path
-        if candidate.suffix == ".toml" and candidate.is_file():
-            return candidate
-    if path.suffix == ".toml" or path.is_file():
-        if not path.is_file():
-            raise ProfileError(
-                name_or_path, "profile", name_or_path,
-                "no such file; pass an existing TOML file or a built-in name: "
-                + ", ".join(builtin_names()),
-            )
-        return path
-    builtin = BUILTIN_DIR / f"{name_or_path}.toml"
-    if builtin.is_file():
-        return builtin
-    close = difflib.get_close_matches(name_or_path, builtin_names(), n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    raise ProfileError(
-        name_or_path, "profile", name_or_path,
-        f"no built-in profile and no file of that name; {hint}built-ins: "
-        + ", ".join(builtin_names()),
-    )
-
-
-def _read_with_extends(
-    name_or_path: str, seen: tuple[Path, ...], relative_to: Path | None = None
-) -> tuple[dict[str, Any], str]:
-    path = _resolve(name_or_path, relative_to)
-    source = str(path) if path.parent != BUILTIN_DIR else f"built-in {path.stem!r}"
-    if path.resolve() in seen:
-        raise ProfileError(source, "extends", name_or_path,
-                           "the profiles extend each other in a cycle; remove one `extends`")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ProfileError(source, "(file)", str(path), f"not valid TOML: {error}") from None
-    except OSError as error:
-        raise ProfileError(source, "(file)", str(path), f"cannot be read: {error}") from None
-
-    parent = raw.pop("extends", None)
-    if parent is None:
-        return raw, source
-    if not isinstance(parent, str):
-        raise ProfileError(source, "extends", parent, "write a built-in name or a file path")
-    try:
-        base, _ = _read_with_extends(parent, (*seen, path.resolve()), path.parent)
-    except ProfileError as error:
-        if error.field != "profile":
-            raise
-        raise ProfileError(source, "extends", parent,
-                           f"{error.fix} (a relative path is read from {path.parent})") from None
-    base.pop("name", None)
-    base.pop("description", None)
-    for table in _REPLACED_WHOLE:
-        if table in raw:
-            base.pop(table, None)
-    return _merge(base, raw), source
-
-
-# Top-level tables whose fields exclude each other. A profile that writes one replaces the
-# inherited table instead of merging into it, because TOML cannot remove an inherited key.
-_REPLACED_WHOLE = ("account_deletion",)
-
-
-def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+# A `{word}` in a command or a body template. `${WORD}` is left alone, because a command may hand
+# it to a shell of its own, as in `sh -c 'createuser {username} --home ${HOME}'`.
+_PLACEHOLDER = re.compile(r"(?<!\$)\{([A-Za-z_][\w.-]*)\}")
 
 
 class _Table:
@@ -178,46 +67,45 @@ class _Table:
     def _get(self, key: str, default: object) -> Any:
         self.used.add(key)
         value = self.data.get(key, default)
-        if value is _MISSING:
-            self.fail(key, _MISSING, "this field is required")
+        if value is MISSING:
+            self.fail(key, MISSING, "this field is required")
         return value
 
     def table(self, key: str, required: bool = True) -> _Table:
-        value = self._get(key, _MISSING if required else {})
+        value = self._get(key, MISSING if required else {})
         if not isinstance(value, dict):
             self.fail(key, value, f"write a table, for example [{self._name(key)}]")
         return _Table(self.source, self._name(key), value)
 
-    def string(self, key: str, default: Any = _MISSING) -> Any:
+    def string(self, key: str, default: Any = MISSING) -> Any:
         value = self._get(key, default)
-        if value is default and default is not _MISSING:
+        if value is default and default is not MISSING:
             return value
         if not isinstance(value, str) or not value:
             self.fail(key, value, "write a non-empty string")
         return value
 
-    def path_value(self, key: str, default: Any = _MISSING) -> Any:
+    def path_value(self, key: str, default: Any = MISSING) -> Any:
         value = self.string(key, default)
         if isinstance(value, str) and not value.startswith("/"):
             self.fail(key, value, f"write a path that starts with '/', for example '/{value}'")
         return value
 
-    def pointer(self, key: str, default: Any = _MISSING) -> Any:
+    def pointer(self, key: str, default: Any = MISSING) -> Any:
         value = self.string(key, default)
         if isinstance(value, str) and not value.startswith("/"):
             self.fail(key, value, f"write a JSON pointer (RFC 6901), for example '/{value}'")
         return value
 
-    def choice(self, key: str, options: Iterable[str], default: Any = _MISSING) -> Any:
+    def choice(self, key: str, options: Iterable[str], default: Any = MISSING) -> Any:
         options = tuple(options)
         value = self._get(key, default)
         if value not in options:
-            close = difflib.get_close_matches(str(value), options, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            self.fail(key, value, f"{hint}write one of: " + ", ".join(repr(o) for o in options))
+            self.fail(key, value, f"{did_you_mean(value, options)}write one of: "
+                      + ", ".join(repr(o) for o in options))
         return value
 
-    def integer(self, key: str, default: Any = _MISSING, minimum: int = 0) -> int:
+    def integer(self, key: str, default: Any = MISSING, minimum: int = 0) -> int:
         value = self._get(key, default)
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(key, value, "write a whole number of seconds")
@@ -225,19 +113,19 @@ class _Table:
             self.fail(key, value, f"must be >= {minimum}")
         return value
 
-    def boolean(self, key: str, default: Any = _MISSING) -> bool:
+    def boolean(self, key: str, default: Any = MISSING) -> bool:
         value = self._get(key, default)
         if not isinstance(value, bool):
             self.fail(key, value, "write true or false")
         return value
 
-    def strings(self, key: str, default: Any = _MISSING) -> tuple[str, ...]:
+    def strings(self, key: str, default: Any = MISSING) -> tuple[str, ...]:
         value = self._get(key, default)
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             self.fail(key, value, 'write a list of strings, for example ["sub", "exp"]')
         return tuple(value)
 
-    def statuses(self, key: str, default: Any = _MISSING) -> frozenset[int]:
+    def statuses(self, key: str, default: Any = MISSING) -> frozenset[int]:
         value = self._get(key, default)
         codes = [value] if isinstance(value, int) and not isinstance(value, bool) else value
         if (
@@ -251,19 +139,91 @@ class _Table:
                 self.fail(key, value, f"{code} is not an HTTP status; use 100 to 599")
         return frozenset(codes)
 
-    def mapping(self, key: str, default: Any = _MISSING) -> dict[str, Any]:
+    def mapping(self, key: str, example: str, default: Any = MISSING) -> dict[str, Any]:
         value = self._get(key, default)
         if not isinstance(value, dict):
-            self.fail(key, value,
-                      'write an inline table, for example { username = "{username}" }')
+            self.fail(key, value, f"write an inline table, for example {example}")
         return dict(value)
+
+    def tables(self, key: str, example: str, default: Any = MISSING) -> list[_Table]:
+        """Read a list of inline tables. `example` is one entry, shown in error messages."""
+        value = self._get(key, default)
+        if not isinstance(value, list):
+            self.fail(key, value, f"write a list of inline tables, for example [{example}]")
+        entries = []
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                self.fail(f"{key}[{index}]", item, f"write an inline table, for example {example}")
+            entries.append(_Table(self.source, self._name(f"{key}[{index}]"), item))
+        return entries
+
+    def template(self, key: str, default: Any = MISSING) -> dict[str, Any]:
+        """Read a JSON request-body template, whose string values may hold placeholders."""
+        body = self.mapping(key, '{ username = "{username}", password = "{password}" }', default)
+        for where, value, fix in _template_problems(body):
+            self.fail(f"{key}{where}", value, fix)
+        return body
+
+    def command(self, key: str) -> str | None:
+        """Read a command line that the suite splits and runs without a shell, or None when
+        the field is absent. Raise ProfileError unless every placeholder is known."""
+        value: str | None = self.string(key, None)
+        if value is None:
+            return None
+        if "\0" in value:
+            self.fail(key, value, "remove the NUL character, which no command argument can hold")
+        try:
+            words = shlex.split(value)
+        except ValueError as error:
+            self.fail(key, value, f"cannot be split like a shell line ({error}); close the "
+                      "quote, or escape a literal quote with a backslash")
+        if not words:
+            self.fail(key, value, "write the program and its arguments, for example "
+                      '"python manage.py deleteuser {username}"')
+        fix = _placeholder_fix(value)
+        if fix is not None:
+            self.fail(key, value, fix)
+        return value
 
     def check_unknown(self) -> None:
         for key in self.data:
             if key not in self.used:
-                close = difflib.get_close_matches(key, sorted(self.used), n=1)
-                hint = f"did you mean {close[0]!r}?" if close else "remove it"
-                self.fail(key, self.data[key], f"unknown field; {hint}")
+                hint = did_you_mean(key, sorted(self.used)) or "remove it"
+                self.fail(key, self.data[key], f"unknown field; {hint.rstrip()}")
+
+
+def _placeholder_fix(text: str) -> str | None:
+    """Return the fix for the first `{word}` in `text` that is not a placeholder, or None."""
+    known = [f"{{{name}}}" for name in TEMPLATE_PLACEHOLDERS]
+    for match in _PLACEHOLDER.finditer(text):
+        if match.group(1) not in TEMPLATE_PLACEHOLDERS:
+            return (f"{match.group(0)} is not a placeholder; {did_you_mean(match.group(0), known)}"
+                    "use " + ", ".join(known))
+    return None
+
+
+def _template_problems(value: Any, where: str = "") -> Iterator[tuple[str, object, str]]:
+    """Yield where, what and the fix for each part of a body template that cannot be sent.
+
+    `where` is the part's place below the template, such as `.roles[0]`.
+    """
+    if isinstance(value, str):
+        fix = _placeholder_fix(value)
+        if fix is not None:
+            yield where, value, fix
+    elif isinstance(value, float) and not math.isfinite(value):
+        yield where, value, "JSON has no NaN or infinity; write a finite number"
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _template_problems(item, f"{where}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if _PLACEHOLDER.search(key):
+                yield (f"{where}.{key}", key,
+                       "placeholders are filled in values only; write the key as it is sent")
+            yield from _template_problems(item, f"{where}.{key}")
+    elif not isinstance(value, bool | int | float):
+        yield where, value, "JSON has no date or time type; write the value as a string"
 
 
 class _Sections:
@@ -335,7 +295,7 @@ def _build(raw: dict[str, Any], source: str) -> Profile:
 
 
 def _signin(table: _Table) -> tuple[dict[str, Any], SigninResponse]:
-    body = table.mapping("body", {"username": "{username}", "password": "{password}"})
+    body = table.template("body", {"username": "{username}", "password": "{password}"})
     response = _signin_response(table.table("response"))
     table.check_unknown()
     return body, response
@@ -348,10 +308,22 @@ def _refresh(table: _Table, refresh: RefreshToken) -> RefreshResponse:
 
 
 def _signup(table: _Table) -> tuple[dict[str, Any], dict[str, Any]]:
-    body = table.mapping("body", {})
-    role_values = table.mapping("role_values", {role: role for role in ROLES})
+    body = table.template("body", {})
+    role_values = table.mapping("role_values", _ROLE_VALUES_EXAMPLE,
+                                {role: role for role in ROLES})
     table.check_unknown()
+    for role, value in role_values.items():
+        if role not in ROLES:
+            table.fail("role_values", role_values,
+                       f"{role!r} is not a role; use " + ", ".join(ROLES))
+        if not isinstance(value, str):
+            table.fail(f"role_values.{role}", value,
+                       f"write the string that {{role}} becomes for {role} accounts, for "
+                       f"example {_ROLE_VALUES_EXAMPLE}")
     return body, role_values
+
+
+_ROLE_VALUES_EXAMPLE = '{ user = "ROLE_USER", moderator = "ROLE_MODERATOR", admin = "ROLE_ADMIN" }'
 
 
 def _signout(table: _Table) -> SignoutCredential:
@@ -368,15 +340,13 @@ def _clock(table: _Table) -> ClockControl:
 
 
 def _endpoints(table: _Table) -> Endpoints:
-    protected_raw = table._get("protected", _MISSING)
-    if not isinstance(protected_raw, list) or not protected_raw:
-        table.fail("protected", protected_raw,
-                   'write a list such as [{ path = "/api/test/user", roles = ["user"] }]')
+    example = '{ path = "/api/test/user", roles = ["user"] }'
+    entries = table.tables("protected", example)
+    if not entries:
+        table.fail("protected", [], f"list at least one protected resource, for example "
+                   f"[{example}]")
     protected = []
-    for index, item in enumerate(protected_raw):
-        if not isinstance(item, dict):
-            table.fail(f"protected[{index}]", item, "write an inline table with path and roles")
-        entry = _Table(table.source, f"{table.path}.protected[{index}]", item)
+    for entry in entries:
         roles = entry.strings("roles")
         for role in roles:
             if role not in ROLES:
@@ -400,7 +370,7 @@ def _endpoints(table: _Table) -> Endpoints:
 
 def _access_token(table: _Table) -> AccessToken:
     transport = table.choice("transport", ("header", "bearer", "cookie"))
-    name = table.string("name", "Authorization" if transport == "bearer" else _MISSING)
+    name = table.string("name", "Authorization" if transport == "bearer" else MISSING)
     alg = table.choice("alg", ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512",
                                "ES256", "ES384", "PS256", "EdDSA"))
     token = AccessToken(
@@ -431,7 +401,7 @@ def _access_token(table: _Table) -> AccessToken:
 
 def _refresh_token(table: _Table) -> RefreshToken:
     transport = table.choice("transport", ("body", "bearer", "cookie"))
-    name = table.string("name", "Authorization" if transport == "bearer" else _MISSING)
+    name = table.string("name", "Authorization" if transport == "bearer" else MISSING)
     token = RefreshToken(
         transport=transport,
         name=name,
@@ -467,7 +437,7 @@ def _refresh_response(table: _Table, refresh: RefreshToken) -> RefreshResponse:
     if refresh.rotation != "none" and response.refresh_token is None and (
         refresh.transport != "cookie"
     ):
-        table.fail("refresh_token", None,
+        table.fail("refresh_token", MISSING,
                    "a rotating backend returns the new refresh token; name its JSON pointer")
     table.check_unknown()
     return response
@@ -481,14 +451,14 @@ def _accounts(
     endpoints: Endpoints,
 ) -> Accounts:
     mode = table.choice("mode", ("signup", "fixed", "command"),
-                        "signup" if endpoints.signup else _MISSING)
+                        "signup" if endpoints.signup else MISSING)
     fixed: list[FixedAccount] = []
-    for index, item in enumerate(table._get("fixed", [])):
-        entry = _Table(table.source, f"{table.path}.fixed[{index}]", item)
+    example = '{ username = "alice", password = "alice-password", role = "user" }'
+    for entry in table.tables("fixed", example, []):
         fixed.append(FixedAccount(entry.string("username"), entry.string("password"),
                                   entry.choice("role", ROLES)))
         entry.check_unknown()
-    command = table.string("command", None)
+    command = table.command("command")
     table.check_unknown()
 
     if mode == "signup":
@@ -496,19 +466,15 @@ def _accounts(
             table.fail("mode", mode, "the profile has no `endpoints.signup`; add it or use "
                        "mode = \"fixed\" or \"command\"")
         if not signup_body:
-            raise ProfileError(table.source, "signup.body", _MISSING,
+            raise ProfileError(table.source, "signup.body", MISSING,
                                'write the signup body template, for example { username = '
                                '"{username}", password = "{password}" }')
     if mode == "fixed" and not any(a.role == "user" for a in fixed):
         table.fail("fixed", [a.username for a in fixed],
                    'list at least one account with role = "user"')
     if mode == "command" and not command:
-        table.fail("command", command, "write the provisioning command, for example "
+        table.fail("command", MISSING, "write the provisioning command, for example "
                    "\"python manage.py createuser {username} {password} {role}\"")
-    for role in role_values:
-        if role not in ROLES:
-            raise ProfileError(table.source, "signup.role_values", role_values,
-                               f"{role!r} is not a role; use " + ", ".join(ROLES))
 
     return Accounts(
         mode=mode,
@@ -523,19 +489,21 @@ def _accounts(
 def _account_deletion(table: _Table) -> AccountDeletion | None:
     if not table.data:
         return None
-    deletion = AccountDeletion(
-        path=table.path_value("path", None),
-        method=table.choice("method", ("DELETE", "POST", "PUT", "PATCH"), "DELETE"),
-        command=table.string("command", None),
-    )
+    path = table.path_value("path", None)
+    command = table.command("command")
+    method = table.choice("method", ("DELETE", "POST", "PUT", "PATCH"), "DELETE")
     table.check_unknown()
 
-    if (deletion.path is None) == (deletion.command is None):
-        table.fail("path", deletion.path,
+    if (path is None) == (command is None):
+        table.fail("path", MISSING if path is None else path,
                    "write exactly one of `path`, the endpoint where a signed-in account deletes "
                    "itself with its access token, and `command`, a command that deletes "
                    "{username}")
-    return deletion
+    if command is not None and "method" in table.data:
+        table.fail("method", table.data["method"],
+                   "remove it: `method` belongs to the deletion request to `path`, and "
+                   "`command` sends no request")
+    return AccountDeletion(path=path, method=method, command=command)
 
 
 def _statuses(table: _Table) -> Statuses:

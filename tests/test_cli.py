@@ -184,3 +184,48 @@ def test_module_and_script_agree() -> None:
     completed = subprocess.run([str(script), "checks", "--format", "json"], capture_output=True,
                                text=True, check=True, env={**os.environ})
     assert json.loads(completed.stdout)
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_malformed_profile_exits_2(tmp_path: Path, command: str) -> None:
+    profile = tmp_path / "typo.toml"
+    profile.write_text('extends = "reference"\nname = "typo"\n[accounts]\nfixed = ["alice"]\n')
+    if command == "validate":
+        completed = _cli("profiles", "--validate", str(profile))
+    else:
+        completed = _cli("run", "--profile", str(profile), "--report-dir", str(tmp_path / "out"))
+
+    assert completed.returncode == 2, completed.stderr
+    assert "field `accounts.fixed[0]` = 'alice'" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_serve_reference_port_out_of_range() -> None:
+    completed = _cli("serve-reference", "--port", "99999", timeout=60)
+
+    assert completed.returncode == 2
+    assert "argument --port: 99999 is not a TCP port; use 1 to 65535" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_serve_reference_port_in_use() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        completed = _cli("serve-reference", "--port", str(port), timeout=60)
+
+    assert completed.returncode == 2
+    assert f"another program already listens on port {port}" in completed.stderr
+    assert "--port" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_serve_reference_error_names_option() -> None:
+    completed = _cli("serve-reference", "--port", str(_free_port()), "--access-ttl", "0",
+                     timeout=60)
+
+    assert completed.returncode == 2
+    assert "--access-ttl must be at least 1 second, got 0" in completed.stderr
+    assert "access_ttl" not in completed.stderr

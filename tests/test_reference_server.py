@@ -115,4 +115,28 @@ def test_server_rejects_invalid_settings() -> None:
     _stdout, stderr = process.communicate(timeout=20)
 
     assert process.returncode == 2
-    assert "access_ttl must be at least 1 seconds, got 0" in stderr
+    assert "--access-ttl must be at least 1 second, got 0" in stderr
+
+
+def test_server_port_in_use_exits_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = start_server("--port", str(port))
+
+        _stdout, stderr = process.communicate(timeout=20)
+
+    assert process.returncode == 2
+    assert f"cannot listen on 127.0.0.1 port {port}: another program already listens" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_server_port_out_of_range_exits_2() -> None:
+    process = start_server("--port", "99999")
+
+    _stdout, stderr = process.communicate(timeout=20)
+
+    assert process.returncode == 2
+    assert "argument --port: 99999 is not a TCP port" in stderr
+    assert "Traceback" not in stderr

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import re
 from typing import Any
 
 import pytest
 
 from conformance.reference import DEFAULT_SIGNING_KEY, ReferenceSettings, SettingsError
-from conformance.reference.server import add_arguments, describe_settings, settings_from_args
+from conformance.reference.server import (
+    _listen_failure,
+    add_arguments,
+    describe_settings,
+    settings_from_args,
+)
 
 
 def test_settings_defaults_match_protocol() -> None:
@@ -35,7 +43,7 @@ def test_settings_defaults_match_protocol() -> None:
         ({"refresh_ttl": -5}, ["refresh_ttl", "got -5"]),
         ({"rotation": "always"}, ["rotation", "'always'", "'rotate-reuse-detection'"]),
         ({"grace_seconds": -1, "rotation": "rotate"}, ["grace_seconds", "got -1"]),
-        ({"leeway": "5"}, ["leeway", "'5'", "Set leeway to an int"]),
+        ({"leeway": "5"}, ["leeway", "'5'", "Set leeway to a whole number"]),
         ({"signing_key": "short"}, ["signing_key", "5 bytes", "at least 32 bytes"]),
         ({"signing_key": b"x" * 40}, ["signing_key", "bytes", "string"]),
         ({"database": ""}, ["database", "''", ":memory:"]),
@@ -126,8 +134,60 @@ def test_arguments_set_every_field(tmp_path: Any) -> None:
     )
 
 
-def test_arguments_invalid_value_raises() -> None:
-    args = parse(["--access-ttl", "0"])
+@pytest.mark.parametrize(
+    ("argv", "field", "expected"),
+    [
+        (["--access-ttl", "0"], "access_ttl",
+         "--access-ttl must be at least 1 second, got 0. Set --access-ttl"),
+        (["--refresh-ttl", "-1"], "refresh_ttl",
+         "--refresh-ttl must be at least 1 second, got -1"),
+        (["--leeway", "-1"], "leeway", "--leeway must be at least 0 seconds, got -1"),
+        (["--grace", "5"], "grace_seconds", "--grace=5 has no effect with --rotation='none'"),
+        (["--signing-key", "short"], "signing_key", "--signing-key is too short: 5 bytes"),
+        (["--database", "/no/such/dir/x.db"], "database",
+         "--database is invalid: '/no/such/dir/x.db'"),
+        (["--password-hash-iterations", "0"], "password_hash_iterations",
+         "--password-hash-iterations must be a whole"),
+    ],
+    ids=lambda value: value[0] if isinstance(value, list) else "",
+)
+def test_arguments_invalid_value_names_option(argv: list[str], field: str, expected: str) -> None:
+    args = parse(argv)
 
-    with pytest.raises(SettingsError, match="access_ttl"):
+    with pytest.raises(SettingsError) as caught:
         settings_from_args(args)
+
+    assert expected in str(caught.value)
+    # The settings field shows only as part of an option, such as --database.
+    assert not re.search(rf"(?<!-){field}\b", str(caught.value))
+
+
+@pytest.mark.parametrize("port", ["0", "-1", "65536", "99999", "http"])
+def test_port_outside_range_rejected(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        parse(["--port", port])
+
+    assert caught.value.code == 2
+    assert "argument --port:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", ["1", "8080", "65535"])
+def test_port_inside_range_accepted(port: str) -> None:
+    assert parse(["--port", port]).port == int(port)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (errno.EADDRINUSE, "another program already listens on port 8080"),
+        (errno.EACCES, "pass --port 1024 or above"),
+        (errno.EADDRNOTAVAIL, "192.0.2.1 is not an address of this machine"),
+        (errno.ENOBUFS, "Check --host and --port"),
+    ],
+    ids=errno.errorcode.get,
+)
+def test_listen_failure_names_fix(code: int, expected: str) -> None:
+    message = _listen_failure("192.0.2.1", 8080, OSError(code, os.strerror(code)))
+
+    assert message.startswith("cannot listen on 192.0.2.1 port 8080: ")
+    assert expected in message

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
-from conformance.reference.server import add_arguments, serve, settings_from_args
+from conformance.reference.server import ListenError, add_arguments, serve, settings_from_args
 from conformance.reference.settings import SettingsError
 
 
@@ -35,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         serve(settings, args.host, args.port)
+    except ListenError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         # uvicorn raises SIGINT again after its graceful shutdown. 130 is 128 + SIGINT.
         return 130

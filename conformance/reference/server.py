@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import logging
+import os
 import socket
 
 import uvicorn
@@ -15,12 +17,44 @@ from conformance.reference.settings import (
     DEFAULT_SIGNING_KEY,
     ROTATIONS,
     ReferenceSettings,
+    validate_settings,
 )
 from conformance.reference.store import Store
 
 logger = logging.getLogger("conformance")
 
 _DEFAULTS = ReferenceSettings()
+
+# The option that sets each field of ReferenceSettings. Its destination in the parsed arguments
+# is the option's name without the dashes, with underscores for the inner dashes.
+_OPTIONS = {
+    "access_header": "--access-header",
+    "access_ttl": "--access-ttl",
+    "refresh_ttl": "--refresh-ttl",
+    "rotation": "--rotation",
+    "grace_seconds": "--grace",
+    "leeway": "--leeway",
+    "signing_key": "--signing-key",
+    "database": "--database",
+    "password_hash_iterations": "--password-hash-iterations",
+    "test_endpoints": "--test-endpoints",
+}
+
+
+class ListenError(RuntimeError):
+    """The server cannot listen on the requested host and port; the message names the fix."""
+
+
+def _tcp_port(text: str) -> int:
+    """Parse a --port value; argparse reports the ArgumentTypeError with the option's name."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid port {text!r}; write a whole number from 1 to 65535") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a TCP port; use 1 to 65535")
+    return port
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--port",
-        type=int,
+        type=_tcp_port,
         default=8080,
         help="Set the TCP port to listen on (default: %(default)s).",
     )
@@ -118,19 +152,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> ReferenceSettings:
-    """Build settings from parsed options. Raises SettingsError naming the invalid field."""
-    return ReferenceSettings(
-        access_header=args.access_header,
-        access_ttl=args.access_ttl,
-        refresh_ttl=args.refresh_ttl,
-        rotation=args.rotation,
-        grace_seconds=args.grace,
-        leeway=args.leeway,
-        signing_key=args.signing_key,
-        database=args.database,
-        password_hash_iterations=args.password_hash_iterations,
-        test_endpoints=args.test_endpoints,
-    )
+    """Build settings from parsed options. Raises SettingsError naming the invalid option."""
+    values = {
+        field_name: getattr(args, option.removeprefix("--").replace("-", "_"))
+        for field_name, option in _OPTIONS.items()
+    }
+    validate_settings(values, _OPTIONS)
+    return ReferenceSettings(**values)
 
 
 def describe_settings(settings: ReferenceSettings) -> str:
@@ -145,9 +173,13 @@ def describe_settings(settings: ReferenceSettings) -> str:
 def serve(settings: ReferenceSettings, host: str = "127.0.0.1", port: int = 8080) -> None:
     """Serve the reference backend with uvicorn until SIGINT or SIGTERM.
 
-    After a graceful shutdown uvicorn raises the stop signal again, so SIGTERM ends the process
-    with that signal and SIGINT raises KeyboardInterrupt in the caller.
+    Raises ListenError before serving when the server cannot listen on `host` and `port`. After
+    a graceful shutdown uvicorn raises the stop signal again, so SIGTERM ends the process with
+    that signal and SIGINT raises KeyboardInterrupt in the caller.
     """
+    # The sockets are bound here rather than by uvicorn, because uvicorn 0.55 logs a bind error
+    # and exits with its own status 3 (STARTUP_FAILURE) instead of raising it.
+    listeners = _listen(host, port)
     app = create_app(settings)
     url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
@@ -164,7 +196,7 @@ def serve(settings: ReferenceSettings, host: str = "127.0.0.1", port: int = 8080
 
     logger.info("reference backend starting on %s with %s", url, describe_settings(settings))
     try:
-        server.run()
+        server.run(sockets=listeners)
     finally:
         # Covers a failed startup, where uvicorn never calls shutdown().
         server.stop()
@@ -194,6 +226,47 @@ class _ReferenceServer(uvicorn.Server):
         self.stopped = True
         self.store.close()
         logger.info("reference backend on %s stopped", self.url)
+
+
+def _listen(host: str, port: int) -> list[socket.socket]:
+    """Bind a TCP socket to each address of `host`, with the socket options that asyncio's
+    create_server sets. Raise ListenError when `host` does not resolve or a bind fails."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                       flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        raise ListenError(f"cannot resolve --host {host!r}: {error.strerror}. Pass an IP "
+                          "address of this machine, such as 127.0.0.1.") from None
+
+    listeners: list[socket.socket] = []
+    try:
+        for family, kind, protocol, _name, address in dict.fromkeys(addresses):
+            listener = socket.socket(family, kind, protocol)
+            listeners.append(listener)
+            if os.name == "posix":
+                listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            listener.bind(address)
+    except OSError as error:
+        for listener in listeners:
+            listener.close()
+        raise ListenError(_listen_failure(host, port, error)) from None
+    return listeners
+
+
+def _listen_failure(host: str, port: int, error: OSError) -> str:
+    where = f"cannot listen on {host} port {port}"
+    if error.errno == errno.EADDRINUSE:
+        return (f"{where}: another program already listens on port {port}. Stop it, or "
+                "pass a free port with --port.")
+    if error.errno == errno.EACCES:
+        return (f"{where}: permission denied. Ports below 1024 need extra privileges; pass "
+                "--port 1024 or above.")
+    if error.errno == errno.EADDRNOTAVAIL:
+        return (f"{where}: {host} is not an address of this machine. Pass one of its "
+                "addresses with --host, such as 127.0.0.1.")
+    return f"{where}: {error.strerror or error}. Check --host and --port."
 
 
 def _is_loopback(host: str) -> bool:

@@ -1,13 +1,15 @@
 """Configuration of the reference backend as one frozen, validated dataclass.
 
-Every invalid field raises SettingsError with the field name, the value and the fix.
+Every invalid field raises SettingsError with the field name, the value and the fix. The command
+line validates its options with the same rules, and its messages name the options instead.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 AccessHeader = Literal["x-access-token", "authorization"]
 Rotation = Literal["none", "rotate", "rotate-reuse-detection"]
@@ -53,27 +55,42 @@ class ReferenceSettings:
     test_endpoints: bool = False
 
     def __post_init__(self) -> None:
-        _require_choice("access_header", self.access_header, ACCESS_HEADERS)
-        _require_seconds("access_ttl", self.access_ttl, minimum=1, example=900)
-        _require_seconds("refresh_ttl", self.refresh_ttl, minimum=1, example=604_800)
-        _require_choice("rotation", self.rotation, ROTATIONS)
-        _require_seconds("grace_seconds", self.grace_seconds, minimum=0, example=0)
-        _require_seconds("leeway", self.leeway, minimum=0, example=0)
-        _require_signing_key(self.signing_key)
-        _require_database(self.database)
-        _require_iterations(self.password_hash_iterations)
+        validate_settings(vars(self))
 
-        if not isinstance(self.test_endpoints, bool):
-            raise SettingsError(
-                f"test_endpoints must be True or False, got {self.test_endpoints!r}. "
-                "Set test_endpoints=True to enable the clock hook and stats routes."
-            )
 
-        if self.grace_seconds > 0 and self.rotation == "none":
-            raise SettingsError(
-                f"grace_seconds={self.grace_seconds} has no effect with rotation='none'. "
-                "Set rotation to 'rotate' or 'rotate-reuse-detection', or set grace_seconds=0."
-            )
+def validate_settings(values: Mapping[str, Any], names: Mapping[str, str] | None = None) -> None:
+    """Raise SettingsError for the first invalid one of `values`, the fields of ReferenceSettings.
+
+    `names` maps a field to the name that the message gives it, such as the command-line option
+    that sets it. A field missing from `names` goes by its own name.
+    """
+
+    def name(field_name: str) -> str:
+        return (names or {}).get(field_name, field_name)
+
+    _require_choice(name("access_header"), values["access_header"], ACCESS_HEADERS)
+    _require_seconds(name("access_ttl"), values["access_ttl"], minimum=1, example=900)
+    _require_seconds(name("refresh_ttl"), values["refresh_ttl"], minimum=1, example=604_800)
+    _require_choice(name("rotation"), values["rotation"], ROTATIONS)
+    _require_seconds(name("grace_seconds"), values["grace_seconds"], minimum=0, example=0)
+    _require_seconds(name("leeway"), values["leeway"], minimum=0, example=0)
+    _require_signing_key(name("signing_key"), values["signing_key"])
+    _require_database(name("database"), values["database"])
+    _require_iterations(name("password_hash_iterations"), values["password_hash_iterations"])
+
+    test_endpoints = values["test_endpoints"]
+    if not isinstance(test_endpoints, bool):
+        raise SettingsError(
+            f"{name('test_endpoints')} must be True or False, got {test_endpoints!r}. "
+            "Set it to True to enable the clock hook and stats routes."
+        )
+
+    grace, rotation = name("grace_seconds"), name("rotation")
+    if values["grace_seconds"] > 0 and values["rotation"] == "none":
+        raise SettingsError(
+            f"{grace}={values['grace_seconds']} has no effect with {rotation}='none'. "
+            f"Set {rotation} to 'rotate' or 'rotate-reuse-detection', or set {grace}=0."
+        )
 
 
 def _require_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
@@ -87,37 +104,38 @@ def _require_seconds(name: str, value: object, *, minimum: int, example: int) ->
     if isinstance(value, bool) or not isinstance(value, int):
         raise SettingsError(
             f"{name} must be a whole number of seconds, got {value!r}. "
-            f"Set {name} to an int such as {example}."
+            f"Set {name} to a whole number such as {example}."
         )
 
     if value < minimum:
+        unit = "second" if minimum == 1 else "seconds"
         raise SettingsError(
-            f"{name} must be at least {minimum} seconds, got {value}. "
-            f"Set {name} to an int such as {example}."
+            f"{name} must be at least {minimum} {unit}, got {value}. "
+            f"Set {name} to a whole number such as {example}."
         )
 
 
-def _require_signing_key(value: object) -> None:
+def _require_signing_key(name: str, value: object) -> None:
     # The message never shows the key itself, only its length.
     if not isinstance(value, str):
         raise SettingsError(
-            f"signing_key must be a string, got a {type(value).__name__}. "
-            "Set signing_key to a random string of at least 32 bytes."
+            f"{name} must be a string, got a {type(value).__name__}. "
+            f"Set {name} to a random string of at least 32 bytes."
         )
 
     length = len(value.encode("utf-8", errors="surrogatepass"))
     if length < MIN_SIGNING_KEY_BYTES:
         raise SettingsError(
-            f"signing_key is too short: {length} bytes. HS256 needs at least "
-            f"{MIN_SIGNING_KEY_BYTES} bytes (RFC 7518 §3.2). Set signing_key to a longer string, "
+            f"{name} is too short: {length} bytes. HS256 needs at least "
+            f"{MIN_SIGNING_KEY_BYTES} bytes (RFC 7518 §3.2). Set {name} to a longer string, "
             "for example the output of `python -c 'import secrets; print(secrets.token_hex(32))'`."
         )
 
 
-def _require_database(value: object) -> None:
+def _require_database(name: str, value: object) -> None:
     if not isinstance(value, str) or not value or "\0" in value:
         raise SettingsError(
-            f"database is invalid: {value!r}. Set database to ':memory:' or to the path "
+            f"{name} is invalid: {value!r}. Set {name} to ':memory:' or to the path "
             "of an SQLite file."
         )
 
@@ -127,14 +145,14 @@ def _require_database(value: object) -> None:
     directory = os.path.dirname(os.path.abspath(value))
     if not os.path.isdir(directory):
         raise SettingsError(
-            f"database is invalid: {value!r}, because the directory {directory!r} does not "
-            "exist. Create the directory or set database to ':memory:'."
+            f"{name} is invalid: {value!r}, because the directory {directory!r} does not "
+            f"exist. Create the directory or set {name} to ':memory:'."
         )
 
 
-def _require_iterations(value: object) -> None:
+def _require_iterations(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise SettingsError(
-            f"password_hash_iterations must be an int >= 1, got {value!r}. "
-            f"Set password_hash_iterations to {DEFAULT_PASSWORD_HASH_ITERATIONS} or more."
+            f"{name} must be a whole number of at least 1, got {value!r}. "
+            f"Set {name} to {DEFAULT_PASSWORD_HASH_ITERATIONS} or more."
         )
