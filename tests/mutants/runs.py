@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,11 +64,17 @@ def scenario_paths(families: Sequence[str]) -> list[str]:
     return paths
 
 
+# CPython 3.11.7 raised "AST constructor recursion depth mismatch" here when two threads parsed
+# at the same time, and the mutant runs start from a thread pool.
+_PARSE_LOCK = threading.Lock()
+
+
 def check_tests(family: str) -> dict[str, list[str]]:
     """Return the names of the test functions of a family's module, by the check id they
     decide (`@pytest.mark.check("family.slug")`)."""
     path = Path(scenario_paths([family])[0])
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    with _PARSE_LOCK:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     tests: dict[str, list[str]] = {}
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef):
