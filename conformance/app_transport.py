@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from conformance.wsgi_transport import WSGITransport
+from conformance.wsgi_transport import AppCall
 
 log = logging.getLogger("conformance")
 
@@ -139,15 +139,15 @@ class _Lifespan:
 
 
 class WSGIAsyncTransport(httpx.AsyncBaseTransport):
-    """Serves async requests from a WSGI app by calling it in worker threads."""
+    """Serves async requests from a WSGI app, each within `timeout` seconds (None: no limit).
 
-    def __init__(self, app: Any) -> None:
-        self._sync = WSGITransport(app)
+    Each call runs in a worker thread of its own, as `WSGITransport` does.
+    """
+
+    def __init__(self, app: Any, *, timeout: float | None = None) -> None:
+        self._app = app
+        self._timeout = timeout
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        body = await request.aread()
-        copy = httpx.Request(request.method, request.url, headers=request.headers, content=body)
-        response = await asyncio.to_thread(self._sync.handle_request, copy)
-        content = await asyncio.to_thread(lambda: b"".join(response.iter_raw()))
-        return httpx.Response(response.status_code, headers=response.headers.raw,
-                              content=content, request=request)
+        await request.aread()
+        return await AppCall(self._app, request, self._timeout).wait_async()

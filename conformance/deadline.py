@@ -7,17 +7,21 @@ at the deadline and raise the matching httpcore timeout, which httpx raises as
 httpx.ConnectTimeout, httpx.WriteTimeout or httpx.ReadTimeout. Outside it they behave like
 httpx's default transport.
 
-The deadline lives in a ContextVar, so it applies to the thread or task that set it. Only
-sync clients use this transport, and the async clients keep httpx's per-operation timeouts.
-Name resolution (getaddrinfo in socket.create_connection) takes no timeout, so a slow resolver
-can overrun the deadline.
+The deadline lives in a ContextVar, so it applies to the thread or task that set it. Name
+resolution (getaddrinfo in socket.create_connection) takes no timeout, so a slow resolver can
+overrun the deadline.
+
+Async clients use `AsyncDeadlineTransport` instead. It wraps any async transport and needs no
+ContextVar: each request's deadline starts when the request reaches it, and asyncio.timeout_at
+cancels the exchange when the deadline passes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -28,10 +32,16 @@ import httpx
 
 _Result = TypeVar("_Result")
 
+# The limits of httpx's default transports (httpx._config.DEFAULT_LIMITS in 0.29).
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+
 
 @dataclass(frozen=True)
 class _Deadline:
-    """The end of the current exchange on the time.monotonic() clock, and its length."""
+    """The end of the current exchange on a monotonic clock, and its length.
+
+    The clock is time.monotonic() for sync exchanges and the event loop's time() for async ones.
+    """
 
     at: float
     seconds: float
@@ -155,16 +165,16 @@ class DeadlineTransport(httpx.HTTPTransport):
     httpx no longer keeps an httpcore.ConnectionPool in `_pool`, and
     tests/test_exchange_deadline.py checks that requests reach the DeadlineBackend.
 
-    NOTE: it takes no proxy. A client with trust_env=True sends a URL that an environment
-    proxy variable covers through a proxy transport of its own, which has no exchange deadline.
+    NOTE: it takes no proxy, and httpx 0.29 mounts the proxies of environment variables only on
+    a client built without a transport, so a client with this transport connects directly even
+    where HTTP_PROXY or HTTPS_PROXY is set.
     """
 
     def __init__(self, *, trust_env: bool = True,
                  limits: httpx.Limits | None = None) -> None:
         ssl_context = httpx.create_ssl_context(trust_env=trust_env)
         if limits is None:
-            # The limits of httpx's default transport (httpx._config.DEFAULT_LIMITS in 0.29).
-            limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+            limits = DEFAULT_LIMITS
         super().__init__(verify=ssl_context, trust_env=trust_env, limits=limits)
 
         if not isinstance(getattr(self, "_pool", None), httpcore.ConnectionPool):
@@ -180,3 +190,80 @@ class DeadlineTransport(httpx.HTTPTransport):
             keepalive_expiry=limits.keepalive_expiry,
             network_backend=DeadlineBackend(),
         )
+
+
+class AsyncDeadlineTransport(httpx.AsyncBaseTransport):
+    """An async transport that ends each exchange `seconds` after the request reaches it.
+
+    The wrapped transport's handle_async_request and every read of the response body run
+    under one asyncio.timeout_at deadline. When it passes, the wrapped response is closed and
+    httpx.ReadTimeout names the deadline. With `owns_inner` True, closing this transport also
+    closes the wrapped one.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, seconds: float, *,
+                 owns_inner: bool) -> None:
+        self._inner = inner
+        self._seconds = seconds
+        self._owns_inner = owns_inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        loop = asyncio.get_running_loop()
+        deadline = _Deadline(loop.time() + self._seconds, self._seconds)
+        scope = asyncio.timeout_at(deadline.at)
+        try:
+            async with scope:
+                response = await self._inner.handle_async_request(request)
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            raise httpx.ReadTimeout(
+                deadline.message("the connect, the request or the response headers"),
+                request=request) from None
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_AsyncDeadlineStream(response, deadline, request),
+            extensions=response.extensions,
+            request=request,
+        )
+
+    async def aclose(self) -> None:
+        if self._owns_inner:
+            await self._inner.aclose()
+
+
+class _AsyncDeadlineStream(httpx.AsyncByteStream):
+    """A response body whose every chunk must arrive before the exchange deadline."""
+
+    def __init__(self, inner: httpx.Response, deadline: _Deadline,
+                 request: httpx.Request) -> None:
+        self._inner = inner
+        self._deadline = deadline
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        # Iterate the stream itself, because aiter_raw() rejects a response built with content=,
+        # which httpx has read already. Its ByteStream can be read again.
+        stream = self._inner.stream
+        if not isinstance(stream, httpx.AsyncByteStream):
+            raise TypeError(f"the wrapped transport returned a {type(stream).__name__} body, "
+                            "not an httpx.AsyncByteStream")
+        chunks = aiter(stream)
+        while True:
+            scope = asyncio.timeout_at(self._deadline.at)
+            try:
+                async with scope:
+                    chunk = await anext(chunks)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                if not scope.expired():
+                    raise
+                await self._inner.aclose()
+                raise httpx.ReadTimeout(self._deadline.message("the response body"),
+                                        request=self._request) from None
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

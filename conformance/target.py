@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance.app_transport import ASGIThreadTransport, WSGIAsyncTransport
-from conformance.deadline import DeadlineTransport
+from conformance.deadline import DEFAULT_LIMITS, AsyncDeadlineTransport, DeadlineTransport
 from conformance.wsgi_transport import WSGITransport
 
 log = logging.getLogger("conformance")
@@ -45,11 +45,6 @@ class Target:
     _clients: list[httpx.Client] = field(default_factory=list)
 
     @property
-    def async_transport(self) -> httpx.AsyncBaseTransport | None:
-        """The in-process transport, shared by every async client; None for a network target."""
-        return self._async_transport
-
-    @property
     def trust_env(self) -> bool:
         """Tell whether proxy variables apply: never to loopback, where no proxy can help."""
         host = urlsplit(self.base_url).hostname or ""
@@ -74,9 +69,28 @@ class Target:
         self._clients.append(client)
         return client
 
+    def open_async_transport(self, *,
+                             limits: httpx.Limits | None = None) -> httpx.AsyncBaseTransport:
+        """Return a new async transport to the target that ends each exchange after `timeout` s.
+
+        Every async client of the suite sends through one of these, so `--timeout` bounds the
+        whole of each async exchange as it does the sync ones. Over the network the transport
+        has a connection pool of its own with `limits`. In process it wraps the transport that
+        every client shares, so all requests reach one application instance, and `limits`
+        does not apply. Closing the returned transport leaves the shared one open.
+        """
+        if self._async_transport is not None:
+            return AsyncDeadlineTransport(self._async_transport, self.timeout, owns_inner=False)
+        network = httpx.AsyncHTTPTransport(trust_env=self.trust_env,
+                                           limits=limits or DEFAULT_LIMITS)
+        return AsyncDeadlineTransport(network, self.timeout, owns_inner=True)
+
     def async_client(self) -> httpx.AsyncClient:
-        """Return a new async client; the caller closes it."""
-        return httpx.AsyncClient(base_url=self.base_url, transport=self._async_transport,
+        """Return a new async client with the exchange deadline of `open_async_transport`.
+
+        The caller closes it.
+        """
+        return httpx.AsyncClient(base_url=self.base_url, transport=self.open_async_transport(),
                                  timeout=self.timeout, follow_redirects=False,
                                  trust_env=self.trust_env)
 
@@ -119,7 +133,7 @@ def in_process_target(app: Any, kind: TargetKind, description: str, *,
         return Target(kind, description, IN_PROCESS_BASE_URL, timeout, app,
                       transport, transport)
     return Target(kind, description, IN_PROCESS_BASE_URL, timeout, app,
-                  WSGITransport(app), WSGIAsyncTransport(app))
+                  WSGITransport(app, timeout=timeout), WSGIAsyncTransport(app, timeout=timeout))
 
 
 def is_asgi(app: Any) -> bool:

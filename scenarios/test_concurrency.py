@@ -64,6 +64,23 @@ def _storm(harness: Harness, count: int) -> StormResult:
     return result
 
 
+def _expect_storm_answered(harness: Harness, result: StormResult) -> None:
+    """Fail the check when a request of the storm got no response, naming the first error."""
+    unanswered = result.unanswered
+    if not unanswered:
+        return
+    first = unanswered[0]
+    timeout = harness.context.target.timeout
+    expect_that(
+        False,
+        f"{len(unanswered)} of the storm's {len(result.sent)} requests got no response; the "
+        f"first, {first.method} {first.path}, failed with {first.error}",
+        expected="a response to every request", received=f"{len(unanswered)} without a response",
+        remedy=f"send each whole response within the request timeout ({timeout:g} s, "
+               "--timeout), under load as well",
+    )
+
+
 def _signed_in(harness: Harness) -> Session:
     _, role = user_resource(harness)
     session = harness.new_session(role)
@@ -83,6 +100,22 @@ def _race(harness: Harness, count: int) -> tuple[Session, RaceResult]:
     harness.note(f"{describe_spread(len(result.sent), result.spread)}; responses: "
                  f"{_tally(result)}")
     return session, result
+
+
+def _require_answered(outcomes: list[httpx.Response | BaseException], calls: str) -> None:
+    """Raise HarnessError when one of `calls` got no response.
+
+    The refresh tokens that such a call issued are unknown, so no check can count the tokens
+    that still work.
+    """
+    errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    if errors:
+        first = errors[0]
+        raise HarnessError(
+            f"{len(errors)} of {len(outcomes)} {calls} got no response (the first: "
+            f"{type(first).__name__}: {first}), so the suite cannot tell which refresh tokens "
+            "they issued"
+        )
 
 
 def _first_per_status(records: list[SentRequest]) -> list[SentRequest]:
@@ -131,6 +164,7 @@ def _refresh_token_of(harness: Harness, response: httpx.Response) -> str | None:
 @pytest.mark.check("concurrency.storm-single-refresh")
 def test_concurrency_storm_single_refresh(harness: Harness, concurrency: int) -> None:
     result = _storm(harness, concurrency)
+    _expect_storm_answered(harness, result)
     refreshes = len(result.refresh_requests)
 
     if refreshes == 0:
@@ -163,6 +197,7 @@ def test_concurrency_storm_single_refresh(harness: Harness, concurrency: int) ->
 @pytest.mark.check("concurrency.storm-requests-succeed")
 def test_concurrency_storm_requests_succeed(harness: Harness, concurrency: int) -> None:
     result = _storm(harness, concurrency)
+    _expect_storm_answered(harness, result)
     expired = describe_statuses(result.expired_statuses)
 
     not_expired = result.first_not_expired
@@ -257,6 +292,7 @@ def test_concurrency_parallel_refresh_policy(harness: Harness, concurrency: int)
 def test_concurrency_parallel_refresh_consistent(harness: Harness, concurrency: int) -> None:
     session, result = _race(harness, concurrency)
     assert session.refresh_token is not None
+    _require_answered(result.outcomes, "parallel refresh calls")
     expectation = expect_race(harness.profile, concurrency)
 
     candidates = result.distinct_issued
@@ -299,12 +335,14 @@ def test_concurrency_refresh_signout_race(harness: Harness, concurrency: int) ->
 
     signout = result.signout
     status = signout.status_code if isinstance(signout, httpx.Response) else None
+    outcome = (f"responded with {status}" if status is not None
+               else f"got no response ({type(signout).__name__}: {signout})")
     expect_that(
         status in harness.profile.statuses.signout_success,
-        f"the signout racing {concurrency} refresh calls responded with "
-        f"{status if status is not None else type(signout).__name__}",
+        f"the signout racing {concurrency} refresh calls {outcome}",
         expected=describe_statuses(harness.profile.statuses.signout_success), received=status,
     )
+    _require_answered(result.refreshes, "refresh calls racing the signout")
     live = [token for token in result.session_tokens if _works(harness, token)]
     expect_that(
         not live,

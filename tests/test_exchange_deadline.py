@@ -1,4 +1,4 @@
-"""The exchange deadline ends a dripped response at the deadline and leaves others alone.
+"""The exchange deadlines of sync and async clients end a dripped response and leave others alone.
 
 A loopback server started in the test sends either a whole response at once or one byte every
 quarter second. The timing margins are wide so that a loaded, shared machine does not make
@@ -8,19 +8,27 @@ the tests flake: each deadline is 1 s, an exchange must end within 5 s, and a dr
 
 from __future__ import annotations
 
+import asyncio
 import socketserver
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
 from conformance.clocks import WaitClock
-from conformance.deadline import DeadlineTransport, deadline_passed, exchange_deadline
+from conformance.deadline import (
+    AsyncDeadlineTransport,
+    DeadlineTransport,
+    deadline_passed,
+    exchange_deadline,
+)
 from conformance.harness import Harness, RunContext
 from conformance.outcome import HarnessError
 from conformance.profile_loader import load_profile
+from conformance.races.clients import recording_client
+from conformance.races.recording import RecordingTransport
 from conformance.target import Target, url_target
 
 DEADLINE = 1.0
@@ -224,3 +232,168 @@ def test_harness_in_process_ends_drip() -> None:
 
     assert elapsed < EXCHANGE_LIMIT, f"the exchange took {elapsed:.1f} s"
     assert "GET /anything timed out after 1.0 s" in str(raised.value)
+
+
+# Async clients: AsyncDeadlineTransport
+
+
+async def _get_async(transport: httpx.AsyncBaseTransport, url: str) -> httpx.Response:
+    async with httpx.AsyncClient(transport=transport, timeout=DEADLINE,
+                                 trust_env=False) as async_client:
+        return await async_client.get(url)
+
+
+def _network_transport() -> AsyncDeadlineTransport:
+    return AsyncDeadlineTransport(httpx.AsyncHTTPTransport(trust_env=False), DEADLINE,
+                                  owns_inner=True)
+
+
+@pytest.mark.parametrize(("path", "phrase"), [
+    ("/drip-head", "passed during the connect, the request or the response headers"),
+    ("/drip-body", "passed during the response body"),
+])
+def test_async_drip_ends_at_deadline(server: DripServer, path: str, phrase: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(httpx.ReadTimeout) as raised:
+        asyncio.run(_get_async(_network_transport(), server.url + path))
+    elapsed = time.monotonic() - started
+
+    assert elapsed < EXCHANGE_LIMIT, f"the exchange took {elapsed:.1f} s"
+    assert "exchange deadline of 1 s" in str(raised.value)
+    assert phrase in str(raised.value)
+
+
+def test_async_normal_responses_pass(server: DripServer) -> None:
+    async def three_requests() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=_network_transport(), base_url=server.url,
+                                     timeout=DEADLINE, trust_env=False) as async_client:
+            return [await async_client.get("/ok") for _ in range(3)]
+
+    responses = asyncio.run(three_requests())
+
+    assert [response.status_code for response in responses] == [200, 200, 200]
+    assert [response.content for response in responses] == [BODY, BODY, BODY]
+    assert server.connections == 1
+
+
+def test_async_deadline_per_exchange(server: DripServer) -> None:
+    # Each exchange gets a whole deadline, so three quick requests spread over more than one
+    # deadline all succeed.
+    async def spaced_requests() -> list[int]:
+        transport = _network_transport()
+        statuses = []
+        async with httpx.AsyncClient(transport=transport, base_url=server.url,
+                                     timeout=DEADLINE, trust_env=False) as async_client:
+            for _ in range(3):
+                statuses.append((await async_client.get("/ok")).status_code)
+                await asyncio.sleep(DEADLINE / 2)
+        return statuses
+
+    assert asyncio.run(spaced_requests()) == [200, 200, 200]
+
+
+class _DripStream(httpx.AsyncByteStream):
+    """A body of one byte every DRIP_INTERVAL seconds for DRIP_SECONDS that records its closing."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        stop = time.monotonic() + DRIP_SECONDS
+        while time.monotonic() < stop:
+            yield b"x"
+            await asyncio.sleep(DRIP_INTERVAL)
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def test_async_deadline_closes_inner_response() -> None:
+    stream = _DripStream()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=stream)
+
+    transport = AsyncDeadlineTransport(httpx.MockTransport(handler), DEADLINE, owns_inner=True)
+    started = time.monotonic()
+    with pytest.raises(httpx.ReadTimeout):
+        asyncio.run(_get_async(transport, "http://backend.test/"))
+    elapsed = time.monotonic() - started
+
+    assert elapsed < EXCHANGE_LIMIT, f"the exchange took {elapsed:.1f} s"
+    assert stream.closed
+
+
+def test_async_deadline_passes_read_body() -> None:
+    # In-process transports return responses built with content=, which httpx has read already.
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=BODY)
+
+    transport = AsyncDeadlineTransport(httpx.MockTransport(handler), DEADLINE, owns_inner=True)
+
+    response = asyncio.run(_get_async(transport, "http://backend.test/"))
+
+    assert response.status_code == 200
+    assert response.content == BODY
+
+
+def test_async_inner_timeout_error_not_renamed() -> None:
+    # A TimeoutError that the wrapped transport raises before the deadline is not the deadline's.
+    async def handler(request: httpx.Request) -> httpx.Response:
+        raise TimeoutError("raised by the wrapped transport")
+
+    transport = AsyncDeadlineTransport(httpx.MockTransport(handler), DEADLINE, owns_inner=True)
+
+    with pytest.raises(TimeoutError, match="raised by the wrapped transport"):
+        asyncio.run(_get_async(transport, "http://backend.test/"))
+
+
+def _async_client_timeout_seconds(target: Target, path: str) -> float:
+    """Return the seconds until the target's async client raises httpx.ReadTimeout for `path`."""
+    async def drip() -> None:
+        async with target.async_client() as async_client:
+            await async_client.get(path)
+
+    started = time.monotonic()
+    with pytest.raises(httpx.ReadTimeout):
+        asyncio.run(drip())
+    return time.monotonic() - started
+
+
+def test_url_target_async_client_ends_drip(server: DripServer) -> None:
+    target = url_target(server.url, timeout=DEADLINE)
+
+    elapsed = _async_client_timeout_seconds(target, "/drip-head")
+
+    assert elapsed < EXCHANGE_LIMIT, f"the exchange took {elapsed:.1f} s"
+
+
+def test_recording_client_records_deadline(server: DripServer) -> None:
+    target = url_target(server.url, timeout=DEADLINE)
+
+    async def drip() -> tuple[httpx.Response | BaseException, RecordingTransport]:
+        client, recorder = recording_client(target, connections=2)
+        async with client:
+            outcome = await asyncio.gather(client.get("/drip-body"), return_exceptions=True)
+        return outcome[0], recorder
+
+    started = time.monotonic()
+    outcome, recorder = asyncio.run(drip())
+    elapsed = time.monotonic() - started
+
+    assert isinstance(outcome, httpx.ReadTimeout)
+    assert elapsed < EXCHANGE_LIMIT, f"the exchange took {elapsed:.1f} s"
+    assert [sent.status for sent in recorder.sent] == [None]
+    assert "exchange deadline of 1 s" in (recorder.sent[0].error or "")
+
+
+def test_in_process_async_client_ends_drip() -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=_DripStream())
+
+    target = Target("app", "dripping mock app", "http://backend.test", DEADLINE,
+                    _async_transport=httpx.MockTransport(handler))
+
+    elapsed = _async_client_timeout_seconds(target, "/anything")
+
+    assert elapsed < EXCHANGE_LIMIT, f"the exchange took {elapsed:.1f} s"

@@ -219,6 +219,29 @@ def test_hostile_output_has_no_traceback(hostile_runs: dict[str, HostileRun],
     assert "Traceback" not in run.stderr, f"{name}: traceback in stderr\n{run.stderr[-3000:]}"
 
 
+# A complete drip sends each protected resource's body in full but later than --timeout, so a
+# check that lets its async clients wait for the whole body passes.
+DEADLINE_CHECKS = ("concurrency.storm-single-refresh", "concurrency.storm-requests-succeed",
+                   "client.correct-client-flows")
+# These checks send at most three exchanges one after another (request, refresh, retry), each
+# ended by the exchange deadline.
+DEADLINE_CHECK_LIMIT = 3 * EXCHANGE_LIMIT
+
+
+@pytest.mark.parametrize("check_id", DEADLINE_CHECKS)
+def test_hostile_complete_drip_fails_check(hostile_runs: dict[str, HostileRun],
+                                           check_id: str) -> None:
+    run = hostile_runs["resource-complete-drip"]
+    checks = {check["id"]: check for check in run.report["checks"]} if run.report else {}
+    check = checks.get(check_id)
+
+    assert check is not None, f"{check_id} did not run\n{run.tail()}"
+    seconds = sum(case["duration_s"] for case in check["cases"])
+    assert check["outcome"] in ("fail", "error"), f"{check_id}: {check['message']}"
+    assert f"exchange deadline of {REQUEST_TIMEOUT:g} s" in check["message"]
+    assert seconds <= DEADLINE_CHECK_LIMIT, f"{check_id} took {seconds:.1f} s"
+
+
 def test_hostile_summary(hostile_runs: dict[str, HostileRun],
                          capsys: pytest.CaptureFixture[str]) -> None:
     lines = []

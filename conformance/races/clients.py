@@ -9,23 +9,17 @@ from conformance.target import Target
 
 
 def recording_transport(target: Target, *, connections: int) -> RecordingTransport:
-    """Return a recording transport to `target`.
+    """Return a recording transport to `target` that ends each exchange at the target's timeout.
 
     Over the network the connection pool admits `connections` connections at once, so that
     many requests can be in flight together, and each request gets a connection of its own.
-    In process the target's own transport is wrapped, so the requests reach the same
-    application instance as the rest of the run.
+    In process the target's shared transport is wrapped (`Target.open_async_transport`).
     """
-    if target.in_process:
-        # A new transport would start a second copy of the application.
-        inner = target.async_transport
-        assert inner is not None, "an in-process target always has an async transport"
-        return RecordingTransport(inner, owns_inner=False)
     # No keep-alive: a burst can outlast a server's keep-alive timeout (5 s in uvicorn and
     # Node.js), and reusing a connection the server is closing fails with RemoteProtocolError,
     # a fault of neither the backend's protocol nor the client's.
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=0)
-    return RecordingTransport(httpx.AsyncHTTPTransport(limits=limits), owns_inner=True)
+    return RecordingTransport(target.open_async_transport(limits=limits), owns_inner=True)
 
 
 def recording_client(

@@ -35,6 +35,8 @@ class StormResult:
     client_refreshes: int
     elapsed: float
     expired_statuses: frozenset[int] = field(default_factory=frozenset)
+    sent: list[SentRequest] = field(default_factory=list)
+    """Every request the transport saw, in the order they finished."""
 
     @property
     def spread(self) -> float:
@@ -55,6 +57,11 @@ class StormResult:
     def first_not_expired(self) -> list[SentRequest]:
         """First requests whose response was not one of the profile's expired statuses."""
         return [sent for sent in self.first_responses if sent.status not in self.expired_statuses]
+
+    @property
+    def unanswered(self) -> list[SentRequest]:
+        """Requests that got no response because of a timeout or another transport error."""
+        return [sent for sent in self.sent if sent.error is not None]
 
 
 async def run_expired_storm(
@@ -99,4 +106,5 @@ async def run_expired_storm(
         client_refreshes=auth.refresh_count,
         elapsed=elapsed,
         expired_statuses=profile.statuses.expired_token,
+        sent=list(recorder.sent),
     )

@@ -44,6 +44,9 @@ IDLE_SECONDS = 60.0
 STALL_SECONDS = 12.0
 DRIP_SECONDS = 12.0
 DRIP_INTERVAL = 0.25
+# A complete drip sends a whole body of the reference backend, so a response that arrives after
+# the suite's limit of one exchange is well formed and only late.
+COMPLETE_DRIP_SECONDS = 120.0
 HUGE_BODY_BYTES = 50 * 1024 * 1024
 HUGE_HEADER_BYTES = 200 * 1024
 CHUNK_BYTES = 1024 * 1024
@@ -268,28 +271,10 @@ async def chunked_stops_early(exchange: Exchange) -> bool:
     return False
 
 
-async def slow_drip(exchange: Exchange) -> bool:
-    upstream = await exchange.forward()
-    headers = [*upstream.headers, ("Content-Length", str(len(upstream.body)))]
-    if not await exchange.send(head(upstream.status, headers)):
-        return False
+async def _drip(exchange: Exchange, data: bytes, limit: float) -> bool:
+    """Send `data` one byte every DRIP_INTERVAL seconds, and stop after `limit` seconds."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + DRIP_SECONDS
-    for index in range(len(upstream.body)):
-        if loop.time() >= deadline:
-            return False
-        if not await exchange.send(upstream.body[index:index + 1]):
-            return False
-        await asyncio.sleep(DRIP_INTERVAL)
-    return True
-
-
-async def header_drip(exchange: Exchange) -> bool:
-    upstream = await exchange.forward()
-    data = head(upstream.status, [*upstream.headers,
-                                  ("Content-Length", str(len(upstream.body)))]) + upstream.body
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DRIP_SECONDS
+    deadline = loop.time() + limit
     for index in range(len(data)):
         if loop.time() >= deadline:
             return False
@@ -297,6 +282,30 @@ async def header_drip(exchange: Exchange) -> bool:
             return False
         await asyncio.sleep(DRIP_INTERVAL)
     return True
+
+
+async def _drip_body(exchange: Exchange, limit: float) -> bool:
+    """Send the upstream response's head at once and drip its body for at most `limit` s."""
+    upstream = await exchange.forward()
+    headers = [*upstream.headers, ("Content-Length", str(len(upstream.body)))]
+    if not await exchange.send(head(upstream.status, headers)):
+        return False
+    return await _drip(exchange, upstream.body, limit)
+
+
+async def slow_drip(exchange: Exchange) -> bool:
+    return await _drip_body(exchange, DRIP_SECONDS)
+
+
+async def complete_drip(exchange: Exchange) -> bool:
+    return await _drip_body(exchange, COMPLETE_DRIP_SECONDS)
+
+
+async def header_drip(exchange: Exchange) -> bool:
+    upstream = await exchange.forward()
+    data = head(upstream.status, [*upstream.headers,
+                                  ("Content-Length", str(len(upstream.body)))]) + upstream.body
+    return await _drip(exchange, data, DRIP_SECONDS)
 
 
 async def content_length_too_long(exchange: Exchange) -> bool:
@@ -384,6 +393,9 @@ BEHAVIOURS: dict[str, Behaviour] = {b.name: b for b in [
     Behaviour("resource-slow-drip", f"protected resources send their body one byte every "
               f"{DRIP_INTERVAL:g} s", slow_drip, PROTECTED,
               keyword="test_access_valid or test_concurrency_storm or test_client_correct"),
+    Behaviour("resource-complete-drip", f"protected resources send their whole body one byte "
+              f"every {DRIP_INTERVAL:g} s", complete_drip, PROTECTED,
+              keyword="test_concurrency_storm or test_client_correct"),
 ]}
 
 
