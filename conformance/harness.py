@@ -421,8 +421,8 @@ class Harness:
 def _read_body(response: httpx.Response) -> None:
     """Read the whole body of a streamed response, or raise httpx.ReadTimeout at the deadline.
 
-    The deadline is checked after each chunk. That bounds a dripped body from transports
-    that ignore the deadline: the in-process transports and httpx's proxy transports.
+    The deadline is checked after each chunk, which bounds a dripped body from any transport
+    that does not enforce the exchange deadline itself.
     """
     chunks = []
     for chunk in response.iter_bytes():
