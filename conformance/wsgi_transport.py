@@ -9,10 +9,10 @@ malformed token with UTF-8 bytes), so this transport builds the environ the way 
 Each request calls the application and reads its whole body in a daemon worker thread, so the
 request timeout bounds an application that blocks. A thread that overruns the timeout is
 abandoned: Python cannot stop it, and it runs on until the application returns or the process
-exits. The transport sends nothing before the body is complete. So an exception in the
-application, also one raised while it produces its body, and a status line or header that
-cannot be sent become a 500 response, as waitress 3.0 responds to an exception raised before
-it has written the response head. An application that never calls start_response raises
+exits. The transport sends nothing before the body is complete, so every application error
+becomes a 500 response: an exception, also one raised while the body is produced, and a status
+line or header that cannot be sent. Waitress 3.0 responds the same way to an exception raised
+before it has written the response head. An application that never calls start_response raises
 httpx.RemoteProtocolError.
 """
 
