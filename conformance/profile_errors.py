@@ -32,7 +32,9 @@ class ProfileError(ValueError):
             return first
         combined = cls(first.source, first.field, first.value, first.fix)
         combined.others = tuple(errors[1:])
-        lines = [str(combined), f"{len(errors) - 1} more invalid fields in the same profile:"]
+        more = len(errors) - 1
+        lines = [str(combined),
+                 f"{more} more invalid {'field' if more == 1 else 'fields'} in the same profile:"]
         lines += [f"  {error.describe()}" for error in combined.others]
         combined.args = ("\n".join(lines),)
         return combined

@@ -595,3 +595,9 @@ def test_profile_not_utf8_rejected(tmp_path: Path) -> None:
 def test_profile_folder_rejected(tmp_path: Path) -> None:
     with pytest.raises(ProfileError, match="is a folder, not a file"):
         load_profile(str(tmp_path))
+
+
+def test_one_more_error_singular(tmp_path: Path) -> None:
+    error = _invalid(tmp_path, '[access_token]\nalg = "HS999"\n[statuses]\nmissing_token = 700\n')
+
+    assert "1 more invalid field in the same profile" in str(error)
