@@ -1,4 +1,4 @@
-"""httpx transports that drive an ASGI or WSGI application in process, without sockets.
+"""An httpx transport that drives an ASGI application in process, without sockets.
 
 An ASGI application runs on one event loop in a background thread for the whole run, so the sync
 and async clients of the suite reach the same application state. Its lifespan (startup and
@@ -15,8 +15,6 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 import httpx
-
-from conformance.wsgi_transport import AppCall
 
 log = logging.getLogger("conformance")
 
@@ -136,18 +134,3 @@ class _Lifespan:
         if message["type"] == "lifespan.ended":
             return None
         return message
-
-
-class WSGIAsyncTransport(httpx.AsyncBaseTransport):
-    """Serves async requests from a WSGI app, each within `timeout` seconds (None: no limit).
-
-    Each call runs in a worker thread of its own, as `WSGITransport` does.
-    """
-
-    def __init__(self, app: Any, *, timeout: float | None = None) -> None:
-        self._app = app
-        self._timeout = timeout
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        await request.aread()
-        return await AppCall(self._app, request, self._timeout).wait_async()

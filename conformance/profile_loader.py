@@ -273,10 +273,18 @@ def _build(raw: dict[str, Any], source: str) -> Profile:
 
     if sections.errors:
         raise ProfileError.combine(sections.errors)
-    assert name is not None and description is not None and endpoints is not None
-    assert access is not None and refresh is not None and signin is not None
-    assert refresh_response is not None and accounts is not None and statuses is not None
-    assert signout_credential is not None and clock is not None
+    # Without errors every section was read, so none of these is None.
+    assert name is not None
+    assert description is not None
+    assert endpoints is not None
+    assert access is not None
+    assert refresh is not None
+    assert signin is not None
+    assert refresh_response is not None
+    assert accounts is not None
+    assert statuses is not None
+    assert signout_credential is not None
+    assert clock is not None
     return Profile(
         name=name,
         description=description,

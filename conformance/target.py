@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from conformance.app_transport import ASGIThreadTransport, WSGIAsyncTransport
+from conformance.app_transport import ASGIThreadTransport
 from conformance.deadline import DEFAULT_LIMITS, AsyncDeadlineTransport, DeadlineTransport
-from conformance.wsgi_transport import WSGITransport
+from conformance.wsgi_transport import WSGIAsyncTransport, WSGITransport
 
 log = logging.getLogger("conformance")
 

@@ -55,6 +55,21 @@ class WSGITransport(httpx.BaseTransport):
         return AppCall(self._app, request, self._timeout).wait()
 
 
+class WSGIAsyncTransport(httpx.AsyncBaseTransport):
+    """Serves async requests from a WSGI app, each within `timeout` seconds (None: no limit).
+
+    Each call runs in a worker thread of its own, as `WSGITransport` does.
+    """
+
+    def __init__(self, app: Any, *, timeout: float | None = None) -> None:
+        self._app = app
+        self._timeout = timeout
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        return await AppCall(self._app, request, self._timeout).wait_async()
+
+
 class AppCall:
     """One call of a WSGI application for `request`, running in a daemon worker thread.
 

@@ -18,9 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.app_transport import WSGIAsyncTransport
 from conformance.target import in_process_target
-from conformance.wsgi_transport import WSGITransport
+from conformance.wsgi_transport import WSGIAsyncTransport, WSGITransport
 
 StartResponse = Callable[..., Any]
 TIMEOUT = 1.0
